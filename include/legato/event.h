@@ -1,0 +1,183 @@
+/*
+ * event.h — what goes into the engine (events) and what comes out of it (commands,
+ * journal records, alerts, the next wake-up time). These are the only types that
+ * cross the boundary between the pure core and the world: the daemon, the Kite
+ * adapter, the exchange simulator and the replayer all speak them.
+ *
+ * Events are plain values (a group spec travels inside its event) so that a journal
+ * of events replays exactly; the one exception is a position snapshot, whose rows
+ * the caller owns for the duration of the step.
+ */
+#ifndef LEGATO_EVENT_H
+#define LEGATO_EVENT_H
+
+#include "legato/base.h"
+#include "legato/order.h"
+
+/* ---- group specification ------------------------------------------------------ */
+
+#define LG_MAX_LEGS 8
+
+typedef enum lg_policy {
+    LG_POLICY_RATCHET = 0,          /* protection first, risk released as it fills */
+    LG_POLICY_PROTECTION_FIRST = 1, /* all protection filled, then all risk */
+    LG_POLICY_NAIVE = 2,            /* all legs at once (for comparison only) */
+} lg_policy_t;
+
+typedef enum lg_incomplete {
+    LG_INCOMPLETE_FLAT = 0,   /* a failed group is reversed to nothing */
+    LG_INCOMPLETE_SHRINK = 1, /* keep the largest complete structure per pairing */
+} lg_incomplete_t;
+
+typedef struct lg_leg_spec {
+    uint32_t token;
+    int8_t side;            /* +1 buy, -1 sell */
+    int8_t covered_by;      /* shorts: index of the protection leg, -1 = default pairing */
+    lg_qty_t qty;           /* units, whole lots */
+    lg_paise_t limit_price; /* 0: protected MARKET */
+} lg_leg_spec_t;
+
+typedef struct lg_group_spec {
+    uint32_t n_legs;
+    lg_leg_spec_t legs[LG_MAX_LEGS];
+    int8_t policy;           /* lg_policy_t, -1 = engine default */
+    int8_t on_incomplete;    /* lg_incomplete_t, -1 = engine default */
+    lg_ns_t entry_timeout_ns; /* 0 = engine default */
+} lg_group_spec_t;
+
+/* ---- events in ------------------------------------------------------------------ */
+
+typedef enum lg_ev_kind {
+    LG_EV_NONE = 0,
+    LG_EV_GROUP_SUBMIT,  /* a new group to execute */
+    LG_EV_ORDER_ACK,     /* the broker accepted a place request: order_id */
+    LG_EV_ORDER_ERROR,   /* a place/cancel request failed: definitive or unknown */
+    LG_EV_ORDER_UPDATE,  /* status / fill of an order (postback, ticker, order book) */
+    LG_EV_TICK,          /* market data for one instrument */
+    LG_EV_TIMER,         /* the wake-up the engine asked for */
+    LG_EV_CONTROL,       /* kill, resume, exit a group */
+    LG_EV_POSITIONS,     /* the broker's net positions */
+    LG_EV_CONNECTION,    /* broker connection up / down */
+    LG_EV__COUNT
+} lg_ev_kind_t;
+
+typedef enum lg_control_op {
+    LG_CTL_KILL = 1,   /* cancel everything, flatten every group, HALTED */
+    LG_CTL_RESUME,     /* HALTED/REDUCING -> ACTIVE (a person decided) */
+    LG_CTL_EXIT_GROUP, /* close one live group in unwind order */
+    LG_CTL_REDUCE,     /* ACTIVE -> REDUCING: only risk-reducing orders */
+} lg_control_op_t;
+
+typedef struct lg_position_row {
+    uint32_t token;
+    lg_qty_t qty; /* net units, + long, - short */
+} lg_position_row_t;
+
+typedef struct lg_event {
+    lg_ev_kind_t kind;
+    union {
+        lg_group_spec_t submit;
+        struct {
+            char tag[LG_TAG_MAX + 1];
+            char broker_id[LG_BROKER_ID_MAX];
+        } ack;
+        struct {
+            char tag[LG_TAG_MAX + 1];
+            bool definitive; /* false: the outcome is unknown */
+            bool is_cancel;  /* the failed request was a cancel */
+            int32_t http_status;
+            char message[LG_STATUS_MSG_MAX];
+        } error;
+        lg_order_update_t update;
+        struct {
+            uint32_t token;
+            lg_paise_t ltp, bid, ask;
+        } tick;
+        struct {
+            int32_t op; /* lg_control_op_t */
+            uint32_t group;
+        } control;
+        struct {
+            const lg_position_row_t *rows; /* owned by the caller */
+            uint32_t n;
+        } positions;
+        struct {
+            bool up;
+        } connection;
+    } u;
+} lg_event_t;
+
+/* ---- outputs ------------------------------------------------------------------------ */
+
+typedef enum lg_cmd_kind {
+    LG_CMD_PLACE = 1,
+    LG_CMD_CANCEL,
+    LG_CMD_QUERY_ORDER,     /* look an order up by tag (UNKNOWN or silent orders) */
+    LG_CMD_QUERY_POSITIONS, /* ask for net positions */
+} lg_cmd_kind_t;
+
+typedef struct lg_cmd {
+    lg_cmd_kind_t kind;
+    bool risk_reducing;  /* may be released before the step's journal commit */
+    char tag[LG_TAG_MAX + 1];
+    char broker_id[LG_BROKER_ID_MAX]; /* CANCEL: the broker's id; "" if not yet acked */
+    uint32_t token;
+    int8_t side;
+    uint8_t otype;       /* lg_otype_t */
+    int16_t mprot_pct;   /* market protection percent for MARKET / SL-M */
+    lg_qty_t qty;
+    lg_paise_t price, trigger;
+} lg_cmd_t;
+
+typedef enum lg_rec_kind {
+    LG_REC_GROUP_STATE = 1, /* a: from, b: to, c: reason (lg_reason_t) */
+    LG_REC_ORDER_INTENT,    /* tag; a: token, b: signed qty, c: price */
+    LG_REC_ORDER_STATE,     /* tag; a: from, b: to, c: filled */
+    LG_REC_FILL,            /* tag; a: token, b: signed fill qty, c: value paise·units */
+    LG_REC_TRADING_STATE,   /* a: from, b: to, c: reason */
+    LG_REC_PNL,             /* group realised P&L when it becomes flat; a: paise */
+    LG_REC_ERROR,           /* a: lg_err_t code, tag if an order was named */
+} lg_rec_kind_t;
+
+typedef struct lg_record {
+    lg_rec_kind_t kind;
+    uint32_t group;
+    char tag[LG_TAG_MAX + 1];
+    int64_t a, b, c;
+} lg_record_t;
+
+typedef enum lg_alert_level { LG_ALERT_INFO = 0, LG_ALERT_WARN, LG_ALERT_ERROR, LG_ALERT_CRITICAL } lg_alert_level_t;
+
+#define LG_ALERT_TEXT_MAX 160
+
+typedef struct lg_alert {
+    lg_alert_level_t level;
+    int32_t code; /* lg_err_t or 0 */
+    uint32_t group;
+    char text[LG_ALERT_TEXT_MAX];
+} lg_alert_t;
+
+/* One step's output. The caller allocates the arrays once (lg_out_init) and clears
+ * the counts before each step (lg_out_reset). When the engine runs out of room it
+ * defers the rest of its work to an immediate wake-up (wake_at = now) and counts it
+ * in `deferred`: nothing is dropped. */
+typedef struct lg_out {
+    lg_cmd_t *cmds;
+    uint32_t n_cmds, cap_cmds;
+    lg_record_t *recs;
+    uint32_t n_recs, cap_recs;
+    lg_alert_t *alerts;
+    uint32_t n_alerts, cap_alerts;
+    lg_ns_t wake_at;      /* deliver LG_EV_TIMER at this time; INT64_MAX = none */
+    uint32_t new_group;   /* id assigned by a GROUP_SUBMIT, 0 if refused */
+    int32_t status;       /* LG_OK, or the error of the event (also alerted) */
+    uint32_t deferred;
+} lg_out_t;
+
+int lg_out_init(lg_out_t *o, uint32_t cap_cmds, uint32_t cap_recs, uint32_t cap_alerts);
+void lg_out_free(lg_out_t *o);
+void lg_out_reset(lg_out_t *o);
+
+const char *lg_ev_kind_name(lg_ev_kind_t k);
+
+#endif

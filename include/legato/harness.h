@@ -1,0 +1,109 @@
+/*
+ * harness.h — runs the engine against the exchange model in virtual time: the
+ * deterministic simulation used by scenario tests, by `legato dst` over thousands of
+ * seeds, by the paper demo and by benchmarks.
+ *
+ * The loop takes the earliest of: a scripted submission or control, the engine's
+ * wake-up, the exchange model's next event; hands it to lg_engine_step; passes the
+ * step's commands to the model. After every step it checks the invariants of
+ * DESIGN §10 (1, 2, 4, 5, 6, 8, 9, 10; 3 once quiet) and stops at the first
+ * violation with a message naming it.
+ */
+#ifndef LEGATO_HARNESS_H
+#define LEGATO_HARNESS_H
+
+#include "legato/engine.h"
+#include "legato/sim.h"
+
+typedef struct lg_harness lg_harness_t;
+
+typedef struct lg_harness_config {
+    uint64_t seed;
+    lg_sim_knobs_t knobs;
+    lg_engine_config_t engine;
+    bool check_invariants;
+    bool record;                 /* keep the event log for the replay check */
+    int verbose;                 /* 1: steps and commands to stderr */
+    lg_ns_t emergency_window_ns; /* invariant 1: how long a short may be uncovered */
+    uint32_t max_events;         /* step budget of one run (bounded loop) */
+} lg_harness_config_t;
+
+void lg_harness_config_default(lg_harness_config_t *c);
+int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out);
+void lg_harness_destroy(lg_harness_t *h);
+
+/* Adds NIFTY (spot 24000, 50-point strikes, lot 65, freeze 1800) or BANKNIFTY (spot
+ * 52000, 100-point strikes, lot 30, freeze 600) with their chains; returns the
+ * underlying index. Must come before lg_harness_start. */
+int lg_harness_add_nifty(lg_harness_t *h);
+int lg_harness_add_banknifty(lg_harness_t *h);
+/* Creates the engine (after the instruments exist). */
+int lg_harness_start(lg_harness_t *h);
+
+lg_sim_t *lg_harness_sim(lg_harness_t *h);
+lg_engine_t *lg_harness_engine(lg_harness_t *h);
+const lg_instruments_t *lg_harness_master(const lg_harness_t *h);
+lg_ns_t lg_harness_now(const lg_harness_t *h);
+/* The engine configuration in force (clock offset included). */
+const lg_engine_config_t *lg_harness_engine_config(const lg_harness_t *h);
+
+/* Token of an option / future: strike in rupees, kind LG_KIND_CE/PE/FUT. 0 if none. */
+uint32_t lg_harness_token(const lg_harness_t *h, const char *underlying, lg_kind_t kind,
+                          int strike_rupees);
+
+/* Scripted inputs; returns the script index of the submission. */
+int lg_harness_submit_at(lg_harness_t *h, lg_ns_t at, const lg_group_spec_t *spec);
+void lg_harness_control_at(lg_harness_t *h, lg_ns_t at, lg_control_op_t op, int submission);
+/* Exit submission's group once it has been HEDGED for hold_ns. */
+void lg_harness_exit_after(lg_harness_t *h, int submission, lg_ns_t hold_ns);
+/* Group id of a submission (0 until submitted, or if refused). */
+uint32_t lg_harness_group(const lg_harness_t *h, int submission);
+
+/* Called after every step (scenario tests use it to check "at every moment"). */
+typedef void (*lg_harness_observer_fn)(lg_harness_t *h, const lg_event_t *ev,
+                                       const lg_out_t *out, void *ctx);
+void lg_harness_observe(lg_harness_t *h, lg_harness_observer_fn fn, void *ctx);
+
+/* Runs until `until` or until nothing is left to happen. LG_OK, or LG_EMISMATCH on
+ * an invariant violation (lg_harness_failure says which). */
+int lg_harness_run(lg_harness_t *h, lg_ns_t until);
+const char *lg_harness_failure(const lg_harness_t *h);
+/* Every submission finished (REJECTED, EMERGENCY_HEDGED, CLOSED) or HEDGED. */
+bool lg_harness_settled(const lg_harness_t *h);
+/* Invariant 3: engine positions equal the exchange's (call once quiet). */
+int lg_harness_check_positions(lg_harness_t *h);
+/* Invariant 8: a fresh engine fed the recorded events reaches the same digest and
+ * emits the same commands. */
+int lg_harness_check_replay(lg_harness_t *h);
+
+/* The i-th recorded event and its time (for benchmarks replaying a real mix). */
+int lg_harness_logged(const lg_harness_t *h, uint32_t i, lg_event_t *ev, lg_ns_t *at);
+uint32_t lg_harness_logged_count(const lg_harness_t *h);
+
+typedef struct lg_harness_stats {
+    uint64_t events, cmds, alerts, errors;
+    int64_t uncovered_lot_ns;  /* ∫ uncovered short lots at the exchange dt */
+    uint32_t submitted, hedged, emergency_hedged, closed, rejected;
+    uint32_t emergencies;      /* groups that went through FAILED */
+    uint32_t emergency_orders;
+    int64_t emergency_cost;    /* Σ realised P&L of emergency-hedged groups (paise) */
+    uint32_t halts;
+    lg_ns_t fill_time[1024];   /* first order -> finished (HEDGED/…) per group */
+    uint32_t n_fill_time;
+} lg_harness_stats_t;
+void lg_harness_stats(const lg_harness_t *h, lg_harness_stats_t *s);
+
+/* ---- deterministic simulation ---------------------------------------------------- */
+
+typedef struct lg_dst_result {
+    bool ok;
+    char failure[320];
+    lg_harness_stats_t stats;
+    uint32_t groups;
+} lg_dst_result_t;
+
+/* One seed of the random hostile scenario. policy < 0: chosen by the seed. */
+void lg_dst_run_seed(uint64_t seed, int policy, int verbose, lg_dst_result_t *r);
+extern const char *const lg_dst_invariants;
+
+#endif

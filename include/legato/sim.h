@@ -1,0 +1,121 @@
+/*
+ * sim.h — the exchange model: a deterministic, seeded model of the broker and the
+ * exchange, in virtual time. It is the world, not the trader: it never calls the
+ * engine. It takes the engine's commands (lg_cmd_t) and produces broker events
+ * (lg_event_t: acks, send errors, order updates, ticks, position snapshots).
+ *
+ * Market: per underlying a simulated price (diffusion plus jumps plus scripted
+ * gaps), an option chain priced by Black-76 off it with bid/ask, circuit bands and
+ * halts. Broker: latency from request to ack and to fill, Kite's status sequence,
+ * partial fills, rejections (freeze quantity, circuit band, margin, random RMS),
+ * lost / duplicated / reordered updates, ambiguous send outcomes. Every fault is a
+ * knob with a probability; the same seed and the same commands give the same run.
+ *
+ * All memory is allocated by lg_sim_create.
+ */
+#ifndef LEGATO_SIM_H
+#define LEGATO_SIM_H
+
+#include "legato/event.h"
+#include "legato/instrument.h"
+
+typedef struct lg_sim lg_sim_t;
+
+typedef struct lg_sim_knobs {
+    /* latency, nanoseconds: uniform in [min, max] */
+    lg_ns_t ack_min_ns, ack_max_ns;       /* request -> ack event */
+    lg_ns_t open_min_ns, open_max_ns;     /* ack -> OPEN at the exchange */
+    lg_ns_t update_min_ns, update_max_ns; /* exchange event -> update delivered */
+    /* faults, probabilities in [0, 1] */
+    double p_reject_random;   /* RMS rejection after ack (REJECTED update) */
+    double p_reject_margin;   /* HTTP 400 MarginException on place */
+    double p_partial;         /* a marketable order fills in several pieces */
+    double p_drop_update;     /* an update is lost */
+    double p_dup_update;      /* an update is delivered twice */
+    double p_reorder;         /* an update is delayed past the next one */
+    double p_unknown_send;    /* the order is placed but the client sees a timeout */
+    double p_no_liquidity;    /* a marketable limit order rests instead of filling */
+    double p_lost_send;       /* the request never reaches the broker; the client sees
+                                 a timeout (ORDER_ERROR, definitive = false) */
+    /* market */
+    double vol_annual;          /* diffusion volatility of the underlying */
+    double jump_per_hour;       /* expected jumps per hour */
+    double jump_pct;            /* jump size, standard deviation in percent */
+    double circuit_pct;         /* options' circuit band, percent around reference */
+    lg_ns_t tick_interval_ns;   /* market data for subscribed instruments */
+    lg_ns_t step_ns;            /* underlying evolves at this granularity */
+} lg_sim_knobs_t;
+
+typedef struct lg_sim_config {
+    uint64_t seed;
+    uint32_t max_orders;     /* order book capacity */
+    uint32_t max_pending;    /* queued events capacity */
+    lg_sim_knobs_t knobs;
+    /* Unix time (ns) at virtual time 0, for options' time to expiry. 0: midnight UTC
+     * 30 days before the first underlying's expiry day. Give the engine the same
+     * value (lg_engine_config_t.clock_offset_ns; see lg_sim_clock_offset). */
+    lg_ns_t clock_offset_ns;
+} lg_sim_config_t;
+
+/* Default, fault-free knobs (latency of a few ms, no rejections). */
+void lg_sim_knobs_default(lg_sim_knobs_t *k);
+
+int lg_sim_create(const lg_sim_config_t *cfg, lg_instruments_t *master, lg_sim_t **out);
+void lg_sim_destroy(lg_sim_t *s);
+
+/* Adds an underlying and its chain to the master: one future and n_strikes calls and
+ * puts around spot, strike_step apart, expiring on expiry_day. Returns the index of
+ * the underlying (>= 0) or an error. Instrument tokens are allocated by the sim. */
+int lg_sim_add_underlying(lg_sim_t *s, const char *name, double spot, double strike_step,
+                          uint32_t n_strikes, int32_t expiry_day, lg_qty_t lot,
+                          lg_qty_t freeze, double iv);
+
+/* The engine's command reaches the broker at `now`. */
+void lg_sim_request(lg_sim_t *s, const lg_cmd_t *cmd, lg_ns_t now);
+/* Earliest time anything happens (INT64_MAX when nothing is scheduled). */
+lg_ns_t lg_sim_next_time(const lg_sim_t *s);
+/* Advances the world to `now` and writes the next event due at or before it.
+ * Returns 1 if an event was written, 0 if none is due. A POSITIONS event's rows
+ * stay valid until the next call. */
+int lg_sim_poll(lg_sim_t *s, lg_ns_t now, lg_event_t *ev);
+
+/* Market data for the token will be delivered every tick interval. */
+void lg_sim_subscribe(lg_sim_t *s, uint32_t token);
+
+/* Scripting. */
+void lg_sim_gap(lg_sim_t *s, int underlying, double pct, lg_ns_t at); /* jump at time */
+void lg_sim_halt(lg_sim_t *s, uint32_t token, bool halted);           /* no fills */
+/* The next n orders on the token are rejected with the given reason:
+ * LG_SIM_REJ_CIRCUIT (HTTP 400), LG_SIM_REJ_MARGIN (HTTP 400), LG_SIM_REJ_RMS (update). */
+enum { LG_SIM_REJ_CIRCUIT = 1, LG_SIM_REJ_MARGIN, LG_SIM_REJ_RMS };
+void lg_sim_reject_next(lg_sim_t *s, uint32_t token, int reason, uint32_t n);
+/* Orders on the token stay OPEN without filling until the given time. */
+void lg_sim_delay_fills(lg_sim_t *s, uint32_t token, lg_ns_t until);
+lg_sim_knobs_t *lg_sim_knobs(lg_sim_t *s);
+
+/* Inspection (for tests and invariants). */
+lg_qty_t lg_sim_position(const lg_sim_t *s, uint32_t token);  /* net units */
+int64_t lg_sim_cash(const lg_sim_t *s);                        /* Σ sells − buys, paise·units */
+lg_paise_t lg_sim_ltp(const lg_sim_t *s, uint32_t token);
+double lg_sim_underlying(const lg_sim_t *s, int underlying);
+uint32_t lg_sim_orders_with_tag(const lg_sim_t *s, const char *tag); /* count at the exchange */
+uint32_t lg_sim_order_count(const lg_sim_t *s);
+/* Orders still able to fill (for "quiet" checks). */
+uint32_t lg_sim_open_orders(const lg_sim_t *s);
+/* Requests or scheduled events refused because a pool (max_orders, max_pending, the
+ * gap script) was full. A refused PLACE is answered with a definitive ORDER_ERROR
+ * "simulator order book full" while the queue has room; anything else is dropped.
+ * Nonzero means the run is not faithful: size the pools up (invariant 10). */
+uint32_t lg_sim_overflows(const lg_sim_t *s);
+/* Unix ns at virtual time 0 (the configured or derived clock offset). */
+lg_ns_t lg_sim_clock_offset(const lg_sim_t *s);
+/* Token of an underlying's future (kind LG_KIND_FUT, offset ignored) or of the option
+ * `atm_offset` strikes from the chain's middle strike (the one nearest the spot when
+ * the chain was made); 0 if there is none. */
+uint32_t lg_sim_token(const lg_sim_t *s, int underlying, lg_kind_t kind, int atm_offset);
+/* Current quote and circuit band of a sim instrument; LG_EINSTRUMENT for others. */
+int lg_sim_quote(const lg_sim_t *s, uint32_t token, lg_paise_t *bid, lg_paise_t *ask,
+                 lg_paise_t *ltp);
+int lg_sim_band(const lg_sim_t *s, uint32_t token, lg_paise_t *lo, lg_paise_t *hi);
+
+#endif

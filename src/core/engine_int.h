@@ -1,0 +1,137 @@
+/*
+ * engine_int.h — the engine's private structures, shared by the files that make up
+ * the core: engine.c (step dispatch, pools, trading state, wake-ups), group.c (the
+ * group lifecycle and its transition table), entry.c (hedge-first release),
+ * unwind.c (emergency hedge and exits), exposure.c (interim exposure).
+ *
+ * Pools are allocated once by lg_engine_create. A group's orders are indexed by their
+ * child number, which is also the `child` field of their tag, so an update finds its
+ * order in O(1): tag -> group slot -> child.
+ */
+#ifndef LEGATO_ENGINE_INT_H
+#define LEGATO_ENGINE_INT_H
+
+#include "legato/engine.h"
+#include "legato/numeric.h"
+#include "legato/tag.h"
+
+#define LG_GROUP_MAX_ORDERS 128
+#define LG_NO_INDEX UINT32_MAX
+
+typedef struct lg_leg {
+    const lg_instrument_t *ins;
+    uint32_t ins_index;
+    int8_t side;         /* +1 buy, -1 sell */
+    int8_t cover;        /* shorts: protection leg index; -1 otherwise */
+    bool protection;     /* some short names this leg as its cover */
+    lg_qty_t target;     /* structure quantity */
+    lg_qty_t keep;       /* what an unwind leaves (0, or a shrunk structure) */
+    lg_paise_t limit;    /* 0: protected MARKET */
+    lg_qty_t entry_filled, rev_filled;
+    uint16_t attempt;    /* reversal attempt counter (wider protection each time) */
+    uint16_t rev_failures;
+} lg_leg_t;
+
+/* Unwind bookkeeping: an emergency hedge (FAILED) or an exit (CLOSING). */
+typedef struct lg_unwind {
+    bool active;
+    bool keep_known;     /* keep[] decided (shrink needs every entry order terminal) */
+    uint8_t purpose;     /* LG_PURPOSE_EMERGENCY or LG_PURPOSE_EXIT */
+    uint16_t failures;   /* rejected reversal orders */
+    bool escalated;      /* alerted and halted */
+    lg_ns_t retry_at;    /* no new reversal before this time */
+} lg_unwind_t;
+
+typedef struct lg_group {
+    uint32_t id;         /* 0: slot free */
+    lg_gstate_t state;
+    uint8_t policy, on_incomplete;
+    uint32_t n_legs;
+    lg_leg_t legs[LG_MAX_LEGS];
+    uint32_t n_orders;
+    uint32_t orders[LG_GROUP_MAX_ORDERS]; /* pool indices by child number */
+    lg_ns_t created_ns, finished_ns, deadline_ns;
+    lg_ns_t naked_since, delta_since;    /* 0: not breaching */
+    lg_ns_t naked_mark;                  /* naked_lot_ns accumulated up to here */
+    lg_qty_t naked;                      /* uncovered short units */
+    int64_t naked_lot_ns;
+    int64_t cash;                        /* Σ sells − buys, paise·units */
+    lg_unwind_t uw;
+    uint16_t pos_checks;
+    lg_ns_t pos_check_at;                /* 0: none pending */
+    uint32_t emergency_orders;
+    uint32_t n_states;
+    uint8_t path[32];
+    uint32_t heap_pos;                   /* index in the wake heap, LG_NO_INDEX if absent */
+    uint32_t enter_pos;                  /* index in entering[], LG_NO_INDEX if absent */
+    lg_ns_t wake_at;
+} lg_group_t;
+
+struct lg_engine {
+    lg_engine_config_t cfg;
+    const lg_instruments_t *master;
+    lg_tstate_t tstate;
+    uint32_t next_group_id;
+    lg_group_t *groups;       /* max_groups slots, slot = id % max_groups */
+    lg_order_t *orders;       /* max_orders */
+    uint32_t *free_orders;    /* stack of free order indices */
+    uint32_t n_free_orders;
+    lg_qty_t *pos;            /* per instrument index: net units */
+    lg_paise_t *ltp;          /* per instrument index: last price, 0 unknown */
+    double *iv;               /* per instrument index: implied vol, 0 unknown */
+    uint32_t *fut_of;         /* per instrument index: front future of its underlying */
+    uint32_t *heap;           /* group slots by wake_at */
+    uint32_t heap_n;
+    uint32_t *entering;       /* slots of groups in entry states (ticks scan these) */
+    uint32_t n_entering;
+    bool pos_query_out;       /* one positions query at a time */
+    lg_ns_t pos_query_at;     /* when it was sent */
+    lg_engine_stats_t stats;
+    lg_out_t *out;            /* the step's output (valid during a step) */
+    lg_ns_t now;
+};
+
+/* engine.c */
+lg_group_t *lg_eng_group_by_id(lg_engine_t *e, uint32_t id);
+const lg_group_t *lg_eng_group_const(const lg_engine_t *e, uint32_t id);
+lg_order_t *lg_eng_order(lg_engine_t *e, const lg_group_t *g, uint32_t child);
+bool lg_eng_room(lg_engine_t *e, uint32_t cmds, uint32_t recs);
+void lg_eng_defer(lg_engine_t *e);
+void lg_eng_record(lg_engine_t *e, lg_rec_kind_t kind, uint32_t group, const char *tag,
+                   int64_t a, int64_t b, int64_t c);
+void lg_eng_alert(lg_engine_t *e, lg_alert_level_t lvl, int code, uint32_t group,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+lg_cmd_t *lg_eng_cmd(lg_engine_t *e, lg_cmd_kind_t kind, bool risk_reducing);
+void lg_eng_set_tstate(lg_engine_t *e, lg_tstate_t to, lg_reason_t why);
+void lg_eng_schedule(lg_engine_t *e, lg_group_t *g);
+void lg_eng_query_positions(lg_engine_t *e);
+
+/* group.c */
+void lg_group_transition(lg_engine_t *e, lg_group_t *g, lg_gstate_t to, lg_reason_t why);
+bool lg_group_finished(const lg_group_t *g);
+bool lg_group_in_entry(const lg_group_t *g);
+int lg_group_validate(lg_engine_t *e, const lg_group_spec_t *s, lg_group_t *g);
+/* Sends one order for a leg: slices qty by freeze quantity into children. */
+int lg_group_send(lg_engine_t *e, lg_group_t *g, uint32_t leg, uint8_t purpose, int side,
+                  lg_qty_t qty, lg_otype_t otype, lg_paise_t price, int mprot, bool reducing);
+/* Σ over the leg's orders of a purpose class: committed = filled, or qty if live. */
+lg_qty_t lg_group_committed(const lg_engine_t *e, const lg_group_t *g, uint32_t leg, bool entry);
+lg_qty_t lg_group_live_unfilled(const lg_engine_t *e, const lg_group_t *g, uint32_t leg, bool entry);
+bool lg_group_all_terminal(const lg_engine_t *e, const lg_group_t *g, bool entry, bool reversal);
+void lg_group_wake(lg_engine_t *e, lg_group_t *g);
+
+/* entry.c */
+void lg_entry_release(lg_engine_t *e, lg_group_t *g);
+void lg_entry_progress(lg_engine_t *e, lg_group_t *g);
+
+/* unwind.c */
+void lg_unwind_start(lg_engine_t *e, lg_group_t *g, uint8_t purpose, lg_reason_t why);
+void lg_unwind_progress(lg_engine_t *e, lg_group_t *g);
+void lg_unwind_on_reject(lg_engine_t *e, lg_group_t *g, uint32_t leg);
+lg_ns_t lg_unwind_next_stale(const lg_engine_t *e, const lg_group_t *g);
+
+/* exposure.c */
+lg_qty_t lg_exposure_naked(const lg_group_t *g);
+void lg_exposure_evaluate(lg_engine_t *e, lg_group_t *g);
+
+#endif

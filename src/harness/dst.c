@@ -1,0 +1,149 @@
+/*
+ * dst.c — deterministic simulation: one seed makes one hostile world (fault knobs,
+ * jumps, gaps, halts, scripted rejections, a kill switch now and then) and one book
+ * of 1–50 groups of 1–4 legs (single options, verticals, condors, butterflies
+ * folded as 4-leg condors), runs it with every invariant checked after every step,
+ * then checks positions (invariant 3) and replays the journal (invariant 8).
+ */
+#include "harness_int.h"
+
+#include "legato/numeric.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *const lg_dst_invariants =
+    "1 no uncovered short, 2 ratchet, 3 positions agree once quiet, 4 finished structure, "
+    "5 one intent one order, 6 exits never flip, 8 fills monotonic + replay, 9 no risk "
+    "after HALT, 10 overflow reported";
+
+static double between(lg_rng_t *r, double lo, double hi) {
+    return lo + (hi - lo) * lg_rng_uniform(r);
+}
+
+/* Knobs: each fault present in some seeds, absent in others. */
+static void random_knobs(lg_rng_t *r, lg_sim_knobs_t *k) {
+    lg_sim_knobs_default(k);
+    double heat = lg_rng_uniform(r); /* how hostile this world is */
+    k->p_reject_random = lg_rng_chance(r, 0.5) ? between(r, 0, 0.04) * heat : 0;
+    k->p_reject_margin = lg_rng_chance(r, 0.3) ? between(r, 0, 0.03) * heat : 0;
+    k->p_partial = lg_rng_chance(r, 0.7) ? between(r, 0, 0.6) : 0;
+    k->p_drop_update = lg_rng_chance(r, 0.5) ? between(r, 0, 0.08) * heat : 0;
+    k->p_dup_update = lg_rng_chance(r, 0.5) ? between(r, 0, 0.1) : 0;
+    k->p_reorder = lg_rng_chance(r, 0.5) ? between(r, 0, 0.2) : 0;
+    k->p_unknown_send = lg_rng_chance(r, 0.4) ? between(r, 0, 0.05) * heat : 0;
+    k->p_no_liquidity = lg_rng_chance(r, 0.5) ? between(r, 0, 0.3) : 0;
+    k->vol_annual = between(r, 0.08, 0.6);
+    k->jump_per_hour = lg_rng_chance(r, 0.5) ? between(r, 0, 60) : 0;
+    k->jump_pct = between(r, 0.2, 3.0);
+    k->ack_max_ns = (lg_ns_t)between(r, 1e6, 50e6);
+    k->update_max_ns = (lg_ns_t)between(r, 0.5e6, 20e6);
+}
+
+typedef struct chain {
+    const char *name;
+    int atm, step;
+    lg_qty_t lot, freeze;
+} chain_t;
+
+static const chain_t chains[2] = {{"NIFTY", 24000, 50, 65, 1800}, {"BANKNIFTY", 52000, 100, 30, 600}};
+
+static void leg(lg_harness_t *h, lg_group_spec_t *s, const chain_t *c, lg_kind_t kind, int off,
+                int side, lg_qty_t lots) {
+    lg_leg_spec_t *l = &s->legs[s->n_legs++];
+    l->token = lg_harness_token(h, c->name, kind, c->atm + off * c->step);
+    LG_ASSERT(l->token != 0);
+    l->side = (int8_t)side;
+    l->covered_by = -1;
+    l->qty = lots * c->lot;
+}
+
+/* One random group: a single long, a credit or debit vertical, or an iron condor. */
+static void random_group(lg_harness_t *h, lg_rng_t *r, lg_group_spec_t *s) {
+    memset(s, 0, sizeof *s);
+    s->policy = -1;
+    s->on_incomplete = (int8_t)lg_rng_below(r, 2);
+    const chain_t *c = &chains[lg_rng_below(r, 2)];
+    lg_qty_t lots = lg_rng_chance(r, 0.15) ? (lg_qty_t)between(r, 20, 100) : (lg_qty_t)between(r, 1, 12);
+    lg_kind_t k = lg_rng_chance(r, 0.5) ? LG_KIND_CE : LG_KIND_PE;
+    int dir = k == LG_KIND_CE ? 1 : -1; /* away from the money */
+    int near = (int)lg_rng_below(r, 4), width = 1 + (int)lg_rng_below(r, 4);
+    switch (lg_rng_below(r, 4)) {
+    case 0: /* single long option */
+        leg(h, s, c, k, dir * near, 1, lots);
+        break;
+    case 1: /* credit vertical: short near, long further out */
+        leg(h, s, c, k, dir * near, -1, lots);
+        leg(h, s, c, k, dir * (near + width), 1, lots);
+        break;
+    case 2: /* debit vertical */
+        leg(h, s, c, k, dir * near, 1, lots);
+        leg(h, s, c, k, dir * (near + width), -1, lots);
+        break;
+    default: /* iron condor */
+        leg(h, s, c, LG_KIND_CE, near + 1, -1, lots);
+        leg(h, s, c, LG_KIND_CE, near + 1 + width, 1, lots);
+        leg(h, s, c, LG_KIND_PE, -(near + 1), -1, lots);
+        leg(h, s, c, LG_KIND_PE, -(near + 1 + width), 1, lots);
+        break;
+    }
+    if (lg_rng_chance(r, 0.3)) s->entry_timeout_ns = (lg_ns_t)between(r, 0.5e9, 10e9);
+}
+
+static void random_script(lg_harness_t *h, lg_rng_t *r, uint32_t n_groups) {
+    const lg_instruments_t *m = lg_harness_master(h);
+    for (uint32_t i = 0; i < n_groups; i++) {
+        lg_group_spec_t s;
+        random_group(h, r, &s);
+        int sub = lg_harness_submit_at(h, (lg_ns_t)between(r, 0, 60e9), &s);
+        if (lg_rng_chance(r, 0.6)) lg_harness_exit_after(h, sub, (lg_ns_t)between(r, 0, 30e9));
+    }
+    uint32_t incidents = (uint32_t)lg_rng_below(r, 4);
+    for (uint32_t i = 0; i < incidents; i++) {
+        lg_ns_t at = (lg_ns_t)between(r, 0, 60e9);
+        uint32_t tok = m->items[lg_rng_below(r, m->n)].token;
+        switch (lg_rng_below(r, 4)) {
+        case 0: lg_sim_gap(lg_harness_sim(h), (int)lg_rng_below(r, 2), between(r, -4, 4), at); break;
+        case 1: lg_sim_reject_next(lg_harness_sim(h), tok, 1 + (int)lg_rng_below(r, 3), 1 + (uint32_t)lg_rng_below(r, 3)); break;
+        case 2: lg_sim_delay_fills(lg_harness_sim(h), tok, at + (lg_ns_t)between(r, 1e9, 15e9)); break;
+        default: lg_sim_gap(lg_harness_sim(h), (int)lg_rng_below(r, 2), between(r, -12, 12), at); break;
+        }
+    }
+    if (lg_rng_chance(r, 0.1))
+        lg_harness_control_at(h, (lg_ns_t)between(r, 0, 60e9), LG_CTL_KILL, -1);
+}
+
+void lg_dst_run_seed(uint64_t seed, int policy, int verbose, lg_dst_result_t *res) {
+    memset(res, 0, sizeof *res);
+    lg_rng_t r;
+    lg_rng_seed(&r, seed ^ 0x6c656761746fULL);
+    lg_harness_config_t cfg;
+    lg_harness_config_default(&cfg);
+    cfg.seed = seed;
+    cfg.verbose = verbose;
+    random_knobs(&r, &cfg.knobs);
+    cfg.engine.policy = (int8_t)(policy >= 0 ? policy : (int)lg_rng_below(&r, 2));
+    cfg.engine.max_groups = lg_rng_chance(&r, 0.1) ? 8 : 256; /* small pools overflow */
+    if (cfg.engine.policy == LG_POLICY_NAIVE) cfg.emergency_window_ns = INT64_MAX / 2;
+    lg_harness_t *h = NULL;
+    int rc = lg_harness_create(&cfg, &h);
+    if (rc == LG_OK) lg_harness_add_nifty(h);
+    if (rc == LG_OK) lg_harness_add_banknifty(h);
+    if (rc == LG_OK) rc = lg_harness_start(h);
+    if (rc != LG_OK) {
+        snprintf(res->failure, sizeof res->failure, "set-up failed: %s", lg_strerror(rc));
+        lg_harness_destroy(h);
+        return;
+    }
+    res->groups = 1 + (uint32_t)lg_rng_below(&r, 50);
+    random_script(h, &r, res->groups);
+    rc = lg_harness_run(h, 600 * LG_NS_PER_S);
+    if (rc == LG_OK && !lg_harness_settled(h))
+        lg_h_fail(h, "liveness: groups not settled after 600 s of simulated time");
+    if (rc == LG_OK && !h->failed) lg_harness_check_positions(h);
+    if (!h->failed) lg_harness_check_replay(h);
+    res->ok = !h->failed;
+    if (h->failed) snprintf(res->failure, sizeof res->failure, "%s", h->failure);
+    lg_harness_stats(h, &res->stats);
+    lg_harness_destroy(h);
+}

@@ -1,0 +1,321 @@
+/*
+ * harness.c — the virtual-time loop that runs the engine against the exchange model,
+ * the script of submissions and controls, and the summary statistics. Invariant
+ * checks live in check.c; random scenarios in dst.c.
+ */
+#include "harness_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lg_harness_config_default(lg_harness_config_t *c) {
+    memset(c, 0, sizeof *c);
+    c->seed = 1;
+    lg_sim_knobs_default(&c->knobs);
+    lg_engine_config_default(&c->engine);
+    c->engine.max_groups = 256;
+    c->engine.max_orders = 8192;
+    c->check_invariants = true;
+    c->record = true;
+    c->emergency_window_ns = 10 * LG_NS_PER_S;
+    c->max_events = 2000000;
+}
+
+int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
+    lg_harness_t *h = calloc(1, sizeof *h);
+    if (h == NULL) return LG_EPOOL_FULL;
+    h->cfg = *cfg;
+    h->subs = calloc(LG_H_MAX_SUBS, sizeof *h->subs);
+    h->script = calloc(LG_H_MAX_SCRIPT, sizeof *h->script);
+    h->eng_wake = INT64_MAX;
+    int rc = lg_instruments_init(&h->master, 512);
+    lg_sim_config_t sc = {.seed = cfg->seed, .max_orders = 16384, .max_pending = 65536,
+                          .knobs = cfg->knobs};
+    if (rc == LG_OK) rc = lg_sim_create(&sc, &h->master, &h->sim);
+    if (rc == LG_OK) rc = lg_out_init(&h->out, 4096, 16384, 256);
+    if (rc == LG_OK && cfg->record) {
+        h->cap_log = cfg->max_events;
+        h->log = calloc(h->cap_log, sizeof *h->log);
+        h->log_t = calloc(h->cap_log, sizeof *h->log_t);
+        h->cap_rows = 1u << 18;
+        h->rows = calloc(h->cap_rows, sizeof *h->rows);
+        if (!h->log || !h->log_t || !h->rows) rc = LG_EPOOL_FULL;
+    }
+    if (rc != LG_OK || !h->subs || !h->script) {
+        lg_harness_destroy(h);
+        return rc != LG_OK ? rc : LG_EPOOL_FULL;
+    }
+    h->cmd_hash = 1469598103934665603ull;
+    *out = h;
+    return LG_OK;
+}
+
+void lg_harness_destroy(lg_harness_t *h) {
+    if (h == NULL) return;
+    lg_engine_destroy(h->eng);
+    lg_sim_destroy(h->sim);
+    if (h->out.cmds) lg_out_free(&h->out);
+    if (h->master.items) lg_instruments_free(&h->master);
+    free(h->subs);
+    free(h->script);
+    free(h->log);
+    free(h->log_t);
+    free(h->rows);
+    free(h);
+}
+
+/* Expiry of the simulated chains: 30 days after the engine's clock origin. */
+#define LG_H_EXPIRY_DAY 20650 /* 2026-07-17 */
+#define LG_H_CLOCK_OFFSET ((lg_ns_t)(LG_H_EXPIRY_DAY - 30) * 86400 * LG_NS_PER_S)
+
+int lg_harness_add_nifty(lg_harness_t *h) {
+    return lg_sim_add_underlying(h->sim, "NIFTY", 24000.0, 50.0, 21, LG_H_EXPIRY_DAY, 65, 1800,
+                                 0.14);
+}
+
+int lg_harness_add_banknifty(lg_harness_t *h) {
+    return lg_sim_add_underlying(h->sim, "BANKNIFTY", 52000.0, 100.0, 21, LG_H_EXPIRY_DAY, 30,
+                                 600, 0.16);
+}
+
+int lg_harness_start(lg_harness_t *h) {
+    h->cfg.engine.clock_offset_ns = LG_H_CLOCK_OFFSET;
+    int rc = lg_engine_create(&h->cfg.engine, &h->master, &h->eng);
+    if (rc != LG_OK) return rc;
+    for (uint32_t i = 0; i < h->master.n; i++)
+        if (h->master.items[i].kind == LG_KIND_FUT) lg_sim_subscribe(h->sim, h->master.items[i].token);
+    return LG_OK;
+}
+
+lg_sim_t *lg_harness_sim(lg_harness_t *h) { return h->sim; }
+lg_engine_t *lg_harness_engine(lg_harness_t *h) { return h->eng; }
+const lg_instruments_t *lg_harness_master(const lg_harness_t *h) { return &h->master; }
+lg_ns_t lg_harness_now(const lg_harness_t *h) { return h->now; }
+const lg_engine_config_t *lg_harness_engine_config(const lg_harness_t *h) { return &h->cfg.engine; }
+const char *lg_harness_failure(const lg_harness_t *h) { return h->failed ? h->failure : ""; }
+
+uint32_t lg_harness_token(const lg_harness_t *h, const char *underlying, lg_kind_t kind,
+                          int strike_rupees) {
+    for (uint32_t i = 0; i < h->master.n; i++) {
+        const lg_instrument_t *in = &h->master.items[i];
+        if (in->kind != kind || strcmp(in->underlying, underlying) != 0) continue;
+        if (kind == LG_KIND_FUT || in->strike == (lg_paise_t)strike_rupees * 100) return in->token;
+    }
+    return 0;
+}
+
+/* ---- script ---------------------------------------------------------------------- */
+
+static void script_add(lg_harness_t *h, lg_h_script_t it) {
+    LG_ASSERT(h->n_script < LG_H_MAX_SCRIPT);
+    it.seq = h->script_seq++;
+    uint32_t i = h->n_script++;
+    /* insertion into the unconsumed tail, ordered by (at, seq) */
+    while (i > h->next_script && h->script[i - 1].at > it.at) {
+        h->script[i] = h->script[i - 1];
+        i--;
+    }
+    h->script[i] = it;
+}
+
+int lg_harness_submit_at(lg_harness_t *h, lg_ns_t at, const lg_group_spec_t *spec) {
+    LG_ASSERT(h->n_subs < LG_H_MAX_SUBS);
+    int sub = (int)h->n_subs++;
+    h->subs[sub].spec = *spec;
+    h->subs[sub].exit_hold = -1;
+    script_add(h, (lg_h_script_t){.at = at, .kind = 0, .sub = sub});
+    return sub;
+}
+
+void lg_harness_control_at(lg_harness_t *h, lg_ns_t at, lg_control_op_t op, int submission) {
+    script_add(h, (lg_h_script_t){.at = at, .kind = 1, .sub = submission, .op = op});
+}
+
+void lg_harness_exit_after(lg_harness_t *h, int submission, lg_ns_t hold_ns) {
+    LG_ASSERT(submission >= 0 && (uint32_t)submission < h->n_subs);
+    h->subs[submission].exit_hold = hold_ns;
+}
+
+uint32_t lg_harness_group(const lg_harness_t *h, int submission) {
+    if (submission < 0 || (uint32_t)submission >= h->n_subs) return 0;
+    return h->subs[submission].group;
+}
+
+void lg_harness_observe(lg_harness_t *h, lg_harness_observer_fn fn, void *ctx) {
+    h->observer = fn;
+    h->observer_ctx = ctx;
+}
+
+/* ---- the loop ----------------------------------------------------------------------- */
+
+static void verbose_step(const lg_harness_t *h, const lg_event_t *ev, const lg_out_t *o) {
+    fprintf(stderr, "t=%.6f %s", (double)h->now / 1e9, lg_ev_kind_name(ev->kind));
+    if (ev->kind == LG_EV_ORDER_UPDATE)
+        fprintf(stderr, " %s %s filled=%lld", ev->u.update.tag, lg_kstatus_name(ev->u.update.status),
+                (long long)ev->u.update.filled);
+    if (ev->kind == LG_EV_ORDER_ACK) fprintf(stderr, " %s", ev->u.ack.tag);
+    if (ev->kind == LG_EV_ORDER_ERROR) fprintf(stderr, " %s %s", ev->u.error.tag, ev->u.error.message);
+    fprintf(stderr, " -> status=%d\n", o->status);
+    for (uint32_t i = 0; i < o->n_cmds; i++) {
+        const lg_cmd_t *c = &o->cmds[i];
+        fprintf(stderr, "    cmd %d %s token=%u side=%d qty=%lld mprot=%d%s\n", c->kind, c->tag,
+                c->token, c->side, (long long)c->qty, c->mprot_pct,
+                c->risk_reducing ? " reducing" : "");
+    }
+    for (uint32_t i = 0; i < o->n_recs; i++) {
+        const lg_record_t *r = &o->recs[i];
+        if (r->kind == LG_REC_GROUP_STATE)
+            fprintf(stderr, "    group %u %s -> %s (%s)\n", r->group, lg_gstate_name((lg_gstate_t)r->a),
+                    lg_gstate_name((lg_gstate_t)r->b), lg_reason_name((lg_reason_t)r->c));
+    }
+    for (uint32_t i = 0; i < o->n_alerts; i++) fprintf(stderr, "    alert %d: %s\n", o->alerts[i].level, o->alerts[i].text);
+}
+
+/* One engine step, its commands forwarded to the exchange model, invariants checked.
+ * sub: the submission this event carries, or -1. */
+static void step(lg_harness_t *h, const lg_event_t *ev, int sub) {
+    lg_tstate_t before = lg_engine_trading_state(h->eng);
+    if (h->cfg.record) lg_h_log_event(h, ev, h->now);
+    lg_engine_step(h->eng, ev, h->now, &h->out);
+    h->stats.events++;
+    h->stats.cmds += h->out.n_cmds;
+    h->stats.alerts += h->out.n_alerts;
+    if (h->out.status != LG_OK) h->stats.errors++;
+    if (h->cfg.verbose) verbose_step(h, ev, &h->out);
+    h->cmd_hash = lg_h_hash_cmds(h->cmd_hash, &h->out);
+    for (uint32_t i = 0; i < h->out.n_cmds; i++) {
+        const lg_cmd_t *c = &h->out.cmds[i];
+        if (h->cfg.check_invariants && c->kind == LG_CMD_PLACE) lg_h_check_place(h, c);
+        lg_sim_request(h->sim, c, h->now);
+    }
+    h->eng_wake = h->out.wake_at;
+    if (sub >= 0) {
+        h->subs[sub].submitted = true;
+        h->subs[sub].group = h->out.new_group;
+    }
+    if (h->cfg.check_invariants) lg_h_check_step(h, before, &h->out);
+    if (h->observer) h->observer(h, ev, &h->out, h->observer_ctx);
+}
+
+static void run_script(lg_harness_t *h) {
+    lg_h_script_t *it = &h->script[h->next_script++];
+    lg_event_t ev = {0};
+    if (it->kind == 0) {
+        ev.kind = LG_EV_GROUP_SUBMIT;
+        ev.u.submit = h->subs[it->sub].spec;
+        step(h, &ev, it->sub);
+        return;
+    }
+    ev.kind = LG_EV_CONTROL;
+    ev.u.control.op = it->op;
+    ev.u.control.group = lg_harness_group(h, it->sub);
+    step(h, &ev, -1);
+}
+
+/* Automatic exits: the earliest due time, and the exits due now. */
+static lg_ns_t exits(lg_harness_t *h, bool fire) {
+    lg_ns_t t = INT64_MAX;
+    for (uint32_t i = 0; i < h->n_subs; i++) {
+        lg_h_sub_t *s = &h->subs[i];
+        if (s->exit_hold < 0 || s->exit_sent || s->group == 0) continue;
+        lg_group_view_t v;
+        if (lg_engine_group(h->eng, s->group, &v) != LG_OK || v.state != LG_GS_HEDGED) continue;
+        if (s->hedged_at == 0) s->hedged_at = h->now;
+        lg_ns_t due = s->hedged_at + s->exit_hold;
+        if (fire && due <= h->now) {
+            s->exit_sent = true;
+            lg_event_t ev = {.kind = LG_EV_CONTROL};
+            ev.u.control.op = LG_CTL_EXIT_GROUP;
+            ev.u.control.group = s->group;
+            step(h, &ev, -1);
+            continue;
+        }
+        t = LG_MIN(t, due);
+    }
+    return t;
+}
+
+int lg_harness_run(lg_harness_t *h, lg_ns_t until) {
+    LG_ASSERT(h->eng != NULL);
+    uint32_t idle = 0;
+    for (uint32_t n = 0; n < h->cfg.max_events && !h->failed; n++) {
+        lg_ns_t t_script = h->next_script < h->n_script ? h->script[h->next_script].at : INT64_MAX;
+        lg_ns_t t_exit = exits(h, false);
+        lg_ns_t t_sim = lg_sim_next_time(h->sim);
+        lg_ns_t t = LG_MIN(LG_MIN(t_script, t_exit), LG_MIN(t_sim, h->eng_wake));
+        if (t == INT64_MAX || t > until) break;
+        if (t > h->now) h->now = t;
+        if (t_script <= h->now) {
+            run_script(h);
+        } else if (t_exit <= h->now) {
+            exits(h, true);
+        } else if (h->eng_wake <= h->now && h->eng_wake <= t_sim) {
+            lg_event_t ev = {.kind = LG_EV_TIMER};
+            step(h, &ev, -1);
+        } else {
+            lg_event_t ev;
+            if (lg_sim_poll(h->sim, h->now, &ev) == 1) {
+                idle = 0;
+                step(h, &ev, -1);
+            } else if (++idle > 1000) {
+                lg_h_fail(h, "exchange model stalled at t=%lld", (long long)h->now);
+            }
+        }
+    }
+    if (h->now < until && !h->failed && lg_sim_next_time(h->sim) != INT64_MAX &&
+        lg_sim_next_time(h->sim) <= until)
+        lg_h_fail(h, "step budget of %u events exhausted at t=%.3fs", h->cfg.max_events,
+                  (double)h->now / 1e9);
+    return h->failed ? LG_EMISMATCH : LG_OK;
+}
+
+bool lg_harness_settled(const lg_harness_t *h) {
+    for (uint32_t i = 0; i < h->n_subs; i++) {
+        const lg_h_sub_t *s = &h->subs[i];
+        if (!s->submitted) return false;
+        if (s->group == 0) continue;
+        lg_group_view_t v;
+        if (lg_engine_group(h->eng, s->group, &v) != LG_OK) return false;
+        if (v.state != LG_GS_HEDGED && v.state != LG_GS_EMERGENCY_HEDGED &&
+            v.state != LG_GS_CLOSED && v.state != LG_GS_REJECTED)
+            return false;
+    }
+    return true;
+}
+
+void lg_harness_stats(const lg_harness_t *h, lg_harness_stats_t *out) {
+    *out = h->stats;
+    out->n_fill_time = 0;
+    for (uint32_t i = 0; i < h->n_subs; i++) {
+        const lg_h_sub_t *s = &h->subs[i];
+        if (!s->submitted) continue;
+        out->submitted++;
+        lg_group_view_t v;
+        if (s->group == 0 || lg_engine_group(h->eng, s->group, &v) != LG_OK) {
+            out->rejected++;
+            continue;
+        }
+        bool failed = false;
+        for (uint32_t k = 0; k < v.n_states; k++) failed = failed || v.path[k] == LG_GS_FAILED;
+        lg_ns_t done = 0;
+        for (uint32_t k = 0; k < v.n_states; k++) {
+            if (v.path[k] == LG_GS_HEDGED && !done) done = s->hedged_at;
+        }
+        if (v.state == LG_GS_REJECTED) out->rejected++;
+        if (v.state == LG_GS_HEDGED) out->hedged++;
+        if (v.state == LG_GS_CLOSED) out->closed++;
+        if (v.state == LG_GS_EMERGENCY_HEDGED) {
+            out->emergency_hedged++;
+            out->emergency_cost += v.cash;
+            done = v.finished_ns;
+        }
+        if (failed) out->emergencies++;
+        out->emergency_orders += v.emergency_orders;
+        if (done > 0 && out->n_fill_time < LG_COUNT(out->fill_time))
+            out->fill_time[out->n_fill_time++] = done - v.created_ns;
+    }
+    lg_engine_stats_t es;
+    lg_engine_stats(h->eng, &es);
+    out->halts = (uint32_t)es.halts;
+}

@@ -1,0 +1,70 @@
+/*
+ * harness_int.h — private state of the simulation harness, shared by harness.c (the
+ * virtual-time loop and the script), check.c (invariants and replay) and dst.c (the
+ * random hostile scenarios).
+ */
+#ifndef LEGATO_HARNESS_INT_H
+#define LEGATO_HARNESS_INT_H
+
+#include "legato/harness.h"
+
+#define LG_H_MAX_SUBS 1024
+#define LG_H_MAX_SCRIPT 4096
+
+typedef struct lg_h_script {
+    lg_ns_t at;
+    uint32_t seq;   /* insertion order: equal times stay in order */
+    int kind;       /* 0 submit, 1 control */
+    int sub;        /* submission index */
+    int op;         /* control op */
+} lg_h_script_t;
+
+typedef struct lg_h_sub {
+    lg_group_spec_t spec;
+    uint32_t group;          /* 0 until submitted / if refused */
+    bool submitted;
+    lg_ns_t exit_hold;       /* < 0: no automatic exit */
+    lg_ns_t hedged_at;       /* 0: not yet */
+    bool exit_sent;
+    bool went_failed;
+    bool counted;
+    lg_qty_t prev_entry[LG_MAX_LEGS], prev_rev[LG_MAX_LEGS];
+} lg_h_sub_t;
+
+struct lg_harness {
+    lg_harness_config_t cfg;
+    lg_instruments_t master;
+    lg_sim_t *sim;
+    lg_engine_t *eng;
+    lg_out_t out;
+    lg_ns_t now, eng_wake;
+    lg_h_sub_t *subs;
+    uint32_t n_subs;
+    lg_h_script_t *script;
+    uint32_t n_script, next_script, script_seq;
+    /* invariant state */
+    lg_ns_t uncovered_since;
+    lg_qty_t uncovered_lots;
+    lg_ns_t uncovered_mark;
+    bool failed;
+    char failure[320];
+    /* event log for replay */
+    lg_event_t *log;
+    lg_ns_t *log_t;
+    uint32_t n_log, cap_log;
+    lg_position_row_t *rows;
+    uint32_t n_rows, cap_rows;
+    uint64_t cmd_hash;
+    lg_harness_observer_fn observer;
+    void *observer_ctx;
+    lg_harness_stats_t stats;
+};
+
+/* check.c */
+void lg_h_fail(lg_harness_t *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lg_h_check_step(lg_harness_t *h, lg_tstate_t before, const lg_out_t *out);
+void lg_h_check_place(lg_harness_t *h, const lg_cmd_t *c);
+uint64_t lg_h_hash_cmds(uint64_t h, const lg_out_t *out);
+void lg_h_log_event(lg_harness_t *h, const lg_event_t *ev, lg_ns_t at);
+
+#endif
