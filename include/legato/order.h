@@ -84,6 +84,7 @@ typedef struct lg_order {
     int16_t mprot_pct;                  /* market protection percent (MARKET / SL-M) */
     bool risk_reducing;                 /* may leave before its journal commit */
     bool cancel_sent;
+    uint8_t not_found;                  /* look-ups of an UNKNOWN order that found nothing */
     lg_qty_t qty;
     lg_paise_t price, trigger;
     lg_qty_t filled;                    /* cumulative, never decreases */
@@ -91,7 +92,12 @@ typedef struct lg_order {
     int64_t fill_value;                 /* Σ fill qty × price, paise·units */
     lg_ostate_t state;
     lg_ns_t created_ns, sent_ns, last_update_ns;
+    lg_ns_t cancel_at;                  /* when the last cancel was sent */
 } lg_order_t;
+
+/* An UNKNOWN order is taken as never placed only after this many look-ups by tag,
+ * one silence interval apart, found nothing (the first may overtake the placement). */
+#define LG_ORDER_NOT_FOUND_CONFIRM 2
 
 /* An order update as the broker reports it (postback / WebSocket / order book). */
 typedef struct lg_order_update {
@@ -120,7 +126,9 @@ int lg_order_mark_sent(lg_order_t *o, lg_ns_t now);
 /* SENT/UNKNOWN -> ACKED with the broker's order id; a second ack with the same id is
  * a no-op, with another id LG_EMISMATCH. */
 int lg_order_on_ack(lg_order_t *o, const char *broker_id, lg_ns_t now);
-/* The send failed. definitive: REJECTED (nothing at the broker); otherwise UNKNOWN. */
+/* The send failed. definitive: REJECTED (nothing at the broker); otherwise UNKNOWN.
+ * For an UNKNOWN order a definitive error is a look-up that found nothing: it stays
+ * UNKNOWN until LG_ORDER_NOT_FOUND_CONFIRM such answers, then REJECTED. */
 int lg_order_on_send_error(lg_order_t *o, bool definitive, lg_ns_t now);
 /* Applies an update idempotently. Errors (state untouched): LG_EOVERFILL when filled
  * exceeds the order quantity, LG_EPRICE for a negative average price, LG_EQTY for a

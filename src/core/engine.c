@@ -218,11 +218,21 @@ const lg_group_t *lg_eng_group_const(const lg_engine_t *e, uint32_t id) {
     return g->id == id ? g : NULL;
 }
 
-lg_order_t *lg_eng_order(lg_engine_t *e, const lg_group_t *g, uint32_t child) {
-    if (child >= g->n_orders) return NULL;
-    uint32_t idx = g->orders[child];
+lg_order_t *lg_eng_order(lg_engine_t *e, const lg_group_t *g, uint32_t slot) {
+    if (slot >= g->n_orders) return NULL;
+    uint32_t idx = g->orders[slot];
     LG_ASSERT(idx < e->cfg.max_orders);
     return &e->orders[idx];
+}
+
+lg_order_t *lg_eng_order_by_child(lg_engine_t *e, const lg_group_t *g, uint32_t child) {
+    lg_order_t *o = lg_eng_order(e, g, child);
+    if (o != NULL && o->id.child == child) return o; /* table not compacted */
+    for (uint32_t i = 0; i < g->n_orders; i++) {
+        o = &e->orders[g->orders[i]];
+        if (o->id.child == child) return o;
+    }
+    return NULL;
 }
 
 static void heap_remove(lg_engine_t *e, lg_group_t *g);
@@ -393,7 +403,7 @@ static int find_order(lg_engine_t *e, const char *tag, const char *what, found_t
                       what, tag);
     }
     f->g = lg_eng_group_by_id(e, f->id.group);
-    f->o = f->g ? lg_eng_order(e, f->g, f->id.child) : NULL;
+    f->o = f->g ? lg_eng_order_by_child(e, f->g, f->id.child) : NULL;
     if (f->o == NULL || strcmp(f->o->tag, tag) != 0) {
         return refuse(e, LG_EUNKNOWN_ORDER, f->id.group, tag, "%s for unknown order tag %s",
                       what, tag);
@@ -477,14 +487,19 @@ static void apply_fill(lg_engine_t *e, lg_group_t *g, const lg_order_t *o,
     lg_leg_t *leg = &g->legs[o->id.leg];
     if (o->id.purpose == LG_PURPOSE_ENTRY) leg->entry_filled += r->fill_delta;
     else leg->rev_filled += r->fill_delta;
-    LG_ASSERT(leg->rev_filled <= leg->entry_filled);
+    if (leg->rev_filled > leg->entry_filled) { /* reversed more than held: never by design */
+        lg_eng_alert(e, LG_ALERT_CRITICAL, LG_EOVERFILL, g->id,
+                     "group %u leg %s: reversed %lld but only %lld filled; halting", g->id,
+                     leg->ins->symbol, (long long)leg->rev_filled, (long long)leg->entry_filled);
+        lg_eng_set_tstate(e, LG_TS_HALTED, LG_WHY_EMERGENCY_FAIL);
+    }
     e->pos[leg->ins_index] += o->side * r->fill_delta;
     g->cash -= o->side * r->value_delta;
     lg_eng_record(e, LG_REC_FILL, g->id, o->tag, o->token, o->side * r->fill_delta,
                   r->value_delta);
-    /* A late fill reopens a finished group, or pushes a live one past its structure. */
+    /* A late fill reopens a finished group, or moves a live one off its structure. */
     bool beyond = (g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED) &&
-                  leg->entry_filled > leg->target;
+                  leg->entry_filled - leg->rev_filled != leg->target;
     if (lg_group_finished(g) || beyond) lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_LATE_FILL);
 }
 
@@ -506,9 +521,13 @@ static int on_update(lg_engine_t *e, const lg_event_t *ev) {
     }
     record_order_state(e, f.g, f.o, from);
     if (r.fill_delta > 0) apply_fill(e, f.g, f.o, &r);
-    if (f.o->state == LG_OS_REJECTED && from != LG_OS_REJECTED) {
-        lg_eng_alert(e, LG_ALERT_WARN, 0, f.g->id, "order %s rejected: %.96s", f.o->tag,
-                     u->message);
+    /* Rejected, or cancelled by the exchange rather than by us: the order failed. */
+    bool failed = (f.o->state == LG_OS_REJECTED && from != LG_OS_REJECTED) ||
+                  (f.o->state == LG_OS_CANCELLED && from != LG_OS_CANCELLED && !f.o->cancel_sent &&
+                   f.o->filled < f.o->qty);
+    if (failed) {
+        lg_eng_alert(e, LG_ALERT_WARN, 0, f.g->id, "order %s %s: %.96s", f.o->tag,
+                     lg_ostate_name(f.o->state), u->message);
         order_rejected(e, f.g, f.o);
     }
     group_touch(e, f.g);
@@ -543,9 +562,15 @@ static int on_tick(lg_engine_t *e, const lg_event_t *ev) {
     e->ltp[idx] = ev->u.tick.ltp;
     update_iv(e, ins, idx);
     /* Exposure of every group in entry that this price moves. */
-    for (uint32_t i = 0; i < e->n_entering; i++) {
+    /* Backwards: a group that leaves entry is swapped out from behind the cursor. */
+    for (uint32_t i = e->n_entering; i-- > 0;) {
+        if (i >= e->n_entering) continue;
         lg_group_t *g = &e->groups[e->entering[i]];
         LG_ASSERT(lg_group_in_entry(g));
+        if (!lg_eng_room(e, 2 * LG_MAX_LEGS, 8 * LG_MAX_LEGS)) {
+            lg_eng_defer(e); /* the next step's wake-up evaluates it again */
+            break;
+        }
         for (uint32_t l = 0; l < g->n_legs; l++) {
             if (g->legs[l].ins_index == idx ||
                 strcmp(g->legs[l].ins->underlying, ins->underlying) == 0) {
@@ -568,6 +593,8 @@ static int on_control(lg_engine_t *e, const lg_event_t *ev) {
         return LG_OK;
     case LG_CTL_RESUME:
         lg_eng_set_tstate(e, LG_TS_ACTIVE, LG_WHY_RESUME);
+        for (uint32_t i = 0; i < e->cfg.max_groups; i++)
+            if (e->groups[i].id != 0) lg_unwind_reset_escalation(&e->groups[i]);
         return LG_OK;
     case LG_CTL_EXIT_GROUP: {
         lg_group_t *g = lg_eng_group_by_id(e, ev->u.control.group);
@@ -589,23 +616,22 @@ static int on_control(lg_engine_t *e, const lg_event_t *ev) {
     }
 }
 
-static bool group_positions_agree(lg_engine_t *e, const lg_group_t *g,
-                                  const lg_position_row_t *rows, uint32_t n) {
-    for (uint32_t l = 0; l < g->n_legs; l++) {
-        lg_qty_t broker = 0;
-        for (uint32_t i = 0; i < n; i++)
-            if (rows[i].token == g->legs[l].ins->token) broker = rows[i].qty;
-        if (broker != e->pos[g->legs[l].ins_index]) return false;
-    }
-    return true;
+/* Net broker quantity of a token: the sum of its rows (one per product). */
+static lg_qty_t broker_qty(const lg_position_row_t *rows, uint32_t n, uint32_t token) {
+    lg_qty_t q = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (rows[i].token == token) q += rows[i].qty;
+    return q;
 }
 
 static void positions_for_group(lg_engine_t *e, lg_group_t *g, const lg_position_row_t *rows,
                                 uint32_t n) {
     LG_ASSERT(g->state == LG_GS_FILLED);
-    if (group_positions_agree(e, g, rows, n)) {
+    bool agree = true;
+    for (uint32_t l = 0; l < g->n_legs && agree; l++)
+        agree = broker_qty(rows, n, g->legs[l].ins->token) == e->pos[g->legs[l].ins_index];
+    if (agree) {
         lg_group_transition(e, g, LG_GS_HEDGED, LG_WHY_POSITIONS);
-        g->pos_check_at = 0;
         return;
     }
     g->pos_checks++;
@@ -621,16 +647,20 @@ static int on_positions(lg_engine_t *e, const lg_event_t *ev) {
     const lg_position_row_t *rows = ev->u.positions.rows;
     uint32_t n = ev->u.positions.n;
     if (n > 0 && rows == NULL) return refuse(e, LG_EINVAL, 0, NULL, "positions without rows");
-    for (uint32_t i = 0; i < n; i++) {
-        if (lg_instruments_find(e->master, rows[i].token) == NULL) {
-            return refuse(e, LG_EINSTRUMENT, 0, NULL,
-                          "broker position in token %u missing from the master", rows[i].token);
-        }
+    for (uint32_t i = 0; i < n; i++) { /* not ours to judge, but worth a word */
+        if (lg_instruments_find(e->master, rows[i].token) != NULL) continue;
+        lg_eng_alert(e, LG_ALERT_WARN, LG_EINSTRUMENT, 0,
+                     "broker position in token %u (missing from the master) ignored", rows[i].token);
+        break;
     }
     e->pos_query_out = false;
     for (uint32_t i = 0; i < e->cfg.max_groups; i++) {
         lg_group_t *g = &e->groups[i];
         if (g->id == 0 || g->state != LG_GS_FILLED) continue;
+        if (!lg_eng_room(e, 0, 4)) { /* the rest wait for the next answer */
+            lg_eng_defer(e);
+            break;
+        }
         positions_for_group(e, g, rows, n);
         lg_eng_schedule(e, g);
     }

@@ -4,9 +4,10 @@
  * group lifecycle and its transition table), entry.c (hedge-first release),
  * unwind.c (emergency hedge and exits), exposure.c (interim exposure).
  *
- * Pools are allocated once by lg_engine_create. A group's orders are indexed by their
- * child number, which is also the `child` field of their tag, so an update finds its
- * order in O(1): tag -> group slot -> child.
+ * Pools are allocated once by lg_engine_create. An update finds its order through its
+ * tag: group id -> group slot -> child number, which is the order's position in the
+ * group's table until the table is compacted (rejected orders that never filled are
+ * dropped when it is full), and is found by a bounded scan after that.
  */
 #ifndef LEGATO_ENGINE_INT_H
 #define LEGATO_ENGINE_INT_H
@@ -16,6 +17,7 @@
 #include "legato/tag.h"
 
 #define LG_GROUP_MAX_ORDERS 128
+#define LG_GROUP_REVERSAL_RESERVE 48 /* order slots entry orders may not use */
 #define LG_NO_INDEX UINT32_MAX
 
 typedef struct lg_leg {
@@ -49,16 +51,18 @@ typedef struct lg_group {
     uint32_t n_legs;
     lg_leg_t legs[LG_MAX_LEGS];
     uint32_t n_orders;
-    uint32_t orders[LG_GROUP_MAX_ORDERS]; /* pool indices by child number */
+    uint32_t orders[LG_GROUP_MAX_ORDERS]; /* pool indices, in the order sent */
+    uint32_t next_child;                  /* child number of the next order (its tag) */
     lg_ns_t created_ns, finished_ns, deadline_ns;
-    lg_ns_t naked_since, delta_since;    /* 0: not breaching */
+    bool naked_on, delta_on;             /* breaching now, since naked_since / delta_since */
+    lg_ns_t naked_since, delta_since;
     lg_ns_t naked_mark;                  /* naked_lot_ns accumulated up to here */
     lg_qty_t naked;                      /* uncovered short units */
     int64_t naked_lot_ns;
     int64_t cash;                        /* Σ sells − buys, paise·units */
     lg_unwind_t uw;
     uint16_t pos_checks;
-    lg_ns_t pos_check_at;                /* 0: none pending */
+    lg_ns_t pos_check_at;                /* FILLED: next positions check */
     uint32_t emergency_orders;
     uint32_t n_states;
     uint8_t path[32];
@@ -94,7 +98,10 @@ struct lg_engine {
 /* engine.c */
 lg_group_t *lg_eng_group_by_id(lg_engine_t *e, uint32_t id);
 const lg_group_t *lg_eng_group_const(const lg_engine_t *e, uint32_t id);
-lg_order_t *lg_eng_order(lg_engine_t *e, const lg_group_t *g, uint32_t child);
+/* The order in table position `slot` (0 .. n_orders-1). */
+lg_order_t *lg_eng_order(lg_engine_t *e, const lg_group_t *g, uint32_t slot);
+/* The order with this child number, or NULL. */
+lg_order_t *lg_eng_order_by_child(lg_engine_t *e, const lg_group_t *g, uint32_t child);
 bool lg_eng_room(lg_engine_t *e, uint32_t cmds, uint32_t recs);
 void lg_eng_defer(lg_engine_t *e);
 void lg_eng_record(lg_engine_t *e, lg_rec_kind_t kind, uint32_t group, const char *tag,
@@ -128,7 +135,8 @@ void lg_entry_progress(lg_engine_t *e, lg_group_t *g);
 void lg_unwind_start(lg_engine_t *e, lg_group_t *g, uint8_t purpose, lg_reason_t why);
 void lg_unwind_progress(lg_engine_t *e, lg_group_t *g);
 void lg_unwind_on_reject(lg_engine_t *e, lg_group_t *g, uint32_t leg);
-lg_ns_t lg_unwind_next_stale(const lg_engine_t *e, const lg_group_t *g);
+void lg_unwind_reset_escalation(lg_group_t *g);
+lg_ns_t lg_unwind_next_cancel(const lg_engine_t *e, const lg_group_t *g);
 
 /* exposure.c */
 lg_qty_t lg_exposure_naked(const lg_group_t *g);

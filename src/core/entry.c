@@ -20,25 +20,25 @@ static lg_otype_t entry_otype(const lg_leg_t *l) {
     return l->limit > 0 ? LG_OT_LIMIT : LG_OT_MARKET;
 }
 
+/* Sends an entry order (sliced). No room left in the group's order table for entries
+ * fails the group: the reserve is kept for its reversals. */
 static int send_entry(lg_engine_t *e, lg_group_t *g, uint32_t leg, lg_qty_t qty) {
     const lg_leg_t *l = &g->legs[leg];
-    return lg_group_send(e, g, leg, LG_PURPOSE_ENTRY, l->side, qty, entry_otype(l), l->limit,
-                         e->cfg.entry_mprot_pct, false);
+    int rc = lg_group_send(e, g, leg, LG_PURPOSE_ENTRY, l->side, qty, entry_otype(l), l->limit,
+                           e->cfg.entry_mprot_pct, false);
+    if (rc == LG_EPOOL_FULL) lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_REJECT);
+    return rc;
 }
 
-/* Sends what a leg still needs (target − committed). */
-static void send_rest(lg_engine_t *e, lg_group_t *g, uint32_t leg) {
+/* Sends what a leg still needs (target − committed; a late fill on a cancelled order
+ * can make committed exceed target, and then nothing is needed). */
+static int send_rest(lg_engine_t *e, lg_group_t *g, uint32_t leg) {
     lg_qty_t need = g->legs[leg].target - lg_group_committed(e, g, leg, true);
-    LG_ASSERT(need >= 0);
-    if (need > 0) send_entry(e, g, leg, need);
+    return need > 0 ? send_entry(e, g, leg, need) : LG_OK;
 }
 
 void lg_entry_release(lg_engine_t *e, lg_group_t *g) {
     LG_ASSERT(g->state == LG_GS_VALIDATED);
-    for (uint32_t i = 0; i < g->n_legs; i++) {
-        if (is_risk(&g->legs[i]) && g->policy != LG_POLICY_NAIVE) continue;
-        send_rest(e, g, i);
-    }
     lg_group_transition(e, g, LG_GS_SUBMITTED, LG_WHY_SUBMIT);
     lg_entry_progress(e, g);
 }
@@ -76,10 +76,10 @@ static bool protection_complete(const lg_group_t *g) {
 }
 
 static void release_risk(lg_engine_t *e, lg_group_t *g) {
-    /* Legs released at submission whose orders did not all fit in that step's output. */
+    /* Legs released at submission (and any that did not fit in a step's output). */
     for (uint32_t i = 0; i < g->n_legs; i++) {
         if (is_risk(&g->legs[i]) && g->policy != LG_POLICY_NAIVE) continue;
-        send_rest(e, g, i);
+        if (send_rest(e, g, i) != LG_OK) return;
     }
     switch (g->policy) {
     case LG_POLICY_RATCHET:
@@ -88,7 +88,7 @@ static void release_risk(lg_engine_t *e, lg_group_t *g) {
     case LG_POLICY_PROTECTION_FIRST:
         if (!protection_complete(g)) return;
         for (uint32_t i = 0; i < g->n_legs; i++)
-            if (is_risk(&g->legs[i])) send_rest(e, g, i);
+            if (is_risk(&g->legs[i]) && send_rest(e, g, i) != LG_OK) return;
         return;
     default: /* naive: everything went out at release */
         return;

@@ -66,7 +66,7 @@ static bool delta_breach(const lg_engine_t *e, const lg_group_t *g) {
 }
 
 static void accumulate(lg_engine_t *e, lg_group_t *g) {
-    if (g->naked > 0 && g->naked_since > 0) {
+    if (g->naked > 0 && g->naked_on) {
         lg_qty_t lot = 1;
         for (uint32_t i = 0; i < g->n_legs; i++)
             if (g->legs[i].cover >= 0) lot = g->legs[i].ins->lot;
@@ -79,12 +79,12 @@ void lg_exposure_evaluate(lg_engine_t *e, lg_group_t *g) {
     if (g->id == 0 || lg_group_finished(g) || g->state == LG_GS_CREATED) return;
     accumulate(e, g);
     g->naked = lg_exposure_naked(g);
-    if (g->naked > 0 && g->naked_since == 0) g->naked_since = e->now;
-    if (g->naked == 0) g->naked_since = 0;
+    if (g->naked > 0 && !g->naked_on) g->naked_since = e->now;
+    g->naked_on = g->naked > 0;
     if (!lg_group_in_entry(g) || g->state == LG_GS_VALIDATED) return;
     bool dbreach = delta_breach(e, g);
-    if (dbreach && g->delta_since == 0) g->delta_since = e->now;
-    if (!dbreach) g->delta_since = 0;
+    if (dbreach && !g->delta_on) g->delta_since = e->now;
+    g->delta_on = dbreach;
     bool exposed = g->naked > 0 || dbreach;
     bool act = (g->naked > 0 && e->now - g->naked_since >= e->cfg.naked_grace_ns) ||
                (dbreach && e->now - g->delta_since >= e->cfg.delta_grace_ns);

@@ -247,6 +247,22 @@ int lg_group_validate(lg_engine_t *e, const lg_group_spec_t *s, lg_group_t *g) {
 
 /* ---- orders ---------------------------------------------------------------------------- */
 
+/* Drops rejected orders that never filled from a full table (they can never fill),
+ * keeping the others in the order sent, and returns their pool slots. */
+static void compact(lg_engine_t *e, lg_group_t *g) {
+    uint32_t keep = 0;
+    for (uint32_t i = 0; i < g->n_orders; i++) {
+        const lg_order_t *o = &e->orders[g->orders[i]];
+        if (o->state == LG_OS_REJECTED && o->filled == 0) {
+            LG_ASSERT(e->n_free_orders < e->cfg.max_orders);
+            e->free_orders[e->n_free_orders++] = g->orders[i];
+            continue;
+        }
+        g->orders[keep++] = g->orders[i];
+    }
+    g->n_orders = keep;
+}
+
 int lg_group_send(lg_engine_t *e, lg_group_t *g, uint32_t leg, uint8_t purpose, int side,
                   lg_qty_t qty, lg_otype_t otype, lg_paise_t price, int mprot, bool reducing) {
     LG_ASSERT(leg < g->n_legs && qty > 0 && (side == 1 || side == -1));
@@ -265,16 +281,19 @@ int lg_group_send(lg_engine_t *e, lg_group_t *g, uint32_t leg, uint8_t purpose, 
         lg_eng_defer(e);
         return LG_ENOSPACE;
     }
-    if (g->n_orders + n > LG_GROUP_MAX_ORDERS || e->n_free_orders < n) {
+    uint32_t room = LG_GROUP_MAX_ORDERS - (purpose == LG_PURPOSE_ENTRY ? LG_GROUP_REVERSAL_RESERVE : 0);
+    if (g->n_orders + n > room) compact(e, g);
+    if (g->n_orders + n > room || e->n_free_orders < n || g->next_child + n > LG_TAG_CHILD_MAX + 1) {
         lg_eng_alert(e, LG_ALERT_CRITICAL, LG_EPOOL_FULL, g->id,
-                     "group %u: no room for %u more orders (group %u/%u, pool %u free)", g->id,
-                     n, g->n_orders, LG_GROUP_MAX_ORDERS, e->n_free_orders);
+                     "group %u: no room for %u more %s orders (group %u/%u, pool %u free)", g->id,
+                     n, purpose == LG_PURPOSE_ENTRY ? "entry" : "reversal", g->n_orders, room,
+                     e->n_free_orders);
         return LG_EPOOL_FULL;
     }
     for (uint32_t i = 0; i < n; i++) {
         uint32_t idx = e->free_orders[--e->n_free_orders];
         lg_order_t *o = &e->orders[idx];
-        lg_tag_t t = {.group = g->id, .leg = (uint8_t)leg, .child = (uint16_t)g->n_orders,
+        lg_tag_t t = {.group = g->id, .leg = (uint8_t)leg, .child = (uint16_t)g->next_child++,
                       .purpose = purpose, .attempt = l->attempt};
         g->orders[g->n_orders++] = idx;
         lg_order_init(o, &t, l->ins->token, side, otype, slices[i], price, 0, mprot, reducing,
@@ -386,11 +405,11 @@ void lg_group_wake(lg_engine_t *e, lg_group_t *g) {
     if (trading_state_pending(e, g)) t = e->now;
     if (state_in_entry(g->state)) {
         t = LG_MIN(t, g->deadline_ns);
-        if (g->naked_since) t = LG_MIN(t, g->naked_since + e->cfg.naked_grace_ns);
-        if (g->delta_since) t = LG_MIN(t, g->delta_since + e->cfg.delta_grace_ns);
+        if (g->naked_on) t = LG_MIN(t, g->naked_since + e->cfg.naked_grace_ns);
+        if (g->delta_on) t = LG_MIN(t, g->delta_since + e->cfg.delta_grace_ns);
     }
     if (g->uw.active && g->uw.retry_at > e->now) t = LG_MIN(t, g->uw.retry_at);
-    if (g->uw.active) t = LG_MIN(t, lg_unwind_next_stale(e, g));
-    if (g->state == LG_GS_FILLED && g->pos_check_at != 0) t = LG_MIN(t, positions_wake(e, g));
+    if (g->uw.active) t = LG_MIN(t, lg_unwind_next_cancel(e, g));
+    if (g->state == LG_GS_FILLED) t = LG_MIN(t, positions_wake(e, g));
     g->wake_at = t;
 }

@@ -199,6 +199,10 @@ int lg_order_on_send_error(lg_order_t *o, bool definitive, lg_ns_t now) {
     }
     if (o->state == LG_OS_UNKNOWN && !definitive) return LG_OK; /* duplicate */
     if (o->state != LG_OS_SENT && o->state != LG_OS_UNKNOWN) return LG_ESTATE;
+    if (o->state == LG_OS_UNKNOWN && definitive && ++o->not_found < LG_ORDER_NOT_FOUND_CONFIRM) {
+        o->last_update_ns = now; /* look again one silence interval later */
+        return LG_OK;
+    }
     o->state = definitive ? LG_OS_REJECTED : LG_OS_UNKNOWN;
     o->last_update_ns = now;
     order_check(o);

@@ -19,6 +19,8 @@
  */
 #include "engine_int.h"
 
+static void escalate(lg_engine_t *e, lg_group_t *g, const lg_leg_t *l, const char *why);
+
 static lg_qty_t gcd(lg_qty_t a, lg_qty_t b) {
     for (int i = 0; i < 64 && b != 0; i++) { /* Euclid: < 64 steps for int64 */
         lg_qty_t t = a % b;
@@ -32,13 +34,20 @@ static bool in_unit(const lg_group_t *g, uint32_t i, uint32_t p) {
     return i == p || g->legs[i].cover == (int8_t)p;
 }
 
+/* What a leg holds once its working reversals fill: the most it can keep. */
+static lg_qty_t keepable(const lg_engine_t *e, const lg_group_t *g, uint32_t i) {
+    lg_qty_t q = g->legs[i].entry_filled - lg_group_committed(e, g, i, false);
+    return q > 0 ? q : 0;
+}
+
 /* Shrink: per protection leg and its shorts, keep k × (the unit's lot ratio), k the
- * largest whole number every leg of the unit can hold; other legs keep what filled. */
-static void decide_keep(lg_group_t *g) {
+ * largest whole number every leg of the unit can still hold; other legs keep what they
+ * hold. Called once every entry order is final. */
+static void decide_keep(const lg_engine_t *e, lg_group_t *g) {
     for (uint32_t i = 0; i < g->n_legs; i++) g->legs[i].keep = 0;
     for (uint32_t i = 0; i < g->n_legs; i++) {
         const lg_leg_t *l = &g->legs[i];
-        if (l->cover < 0 && !l->protection) g->legs[i].keep = l->entry_filled;
+        if (l->cover < 0 && !l->protection) g->legs[i].keep = keepable(e, g, i);
     }
     for (uint32_t p = 0; p < g->n_legs; p++) {
         if (!g->legs[p].protection) continue;
@@ -50,7 +59,7 @@ static void decide_keep(lg_group_t *g) {
         for (uint32_t i = 0; i < g->n_legs; i++) {
             if (!in_unit(g, i, p)) continue;
             lg_qty_t ratio = g->legs[i].target / g->legs[i].ins->lot / d;
-            k = LG_MIN(k, g->legs[i].entry_filled / g->legs[i].ins->lot / ratio);
+            k = LG_MIN(k, keepable(e, g, i) / g->legs[i].ins->lot / ratio);
         }
         for (uint32_t i = 0; i < g->n_legs; i++)
             if (in_unit(g, i, p))
@@ -67,63 +76,68 @@ void lg_unwind_start(lg_engine_t *e, lg_group_t *g, uint8_t purpose, lg_reason_t
                           .escalated = g->uw.escalated};
     g->uw.keep_known = exit || g->on_incomplete == LG_INCOMPLETE_FLAT;
     for (uint32_t i = 0; i < g->n_legs; i++) g->legs[i].keep = 0;
-    g->naked_since = g->delta_since = 0;
+    g->naked_on = g->delta_on = false;
     if (!exit) e->stats.emergencies++;
     lg_group_transition(e, g, exit ? LG_GS_CLOSING : LG_GS_FAILED, why);
     lg_unwind_progress(e, g);
 }
 
-/* Cancels every working entry order that has a broker id (the others are cancelled
- * once their ack arrives, or looked up by tag when their outcome is unknown). */
-static bool cancel_entries(lg_engine_t *e, lg_group_t *g) {
-    for (uint32_t c = 0; c < g->n_orders; c++) {
-        lg_order_t *o = lg_eng_order(e, g, c);
-        if (o->id.purpose != LG_PURPOSE_ENTRY || lg_ostate_terminal(o->state)) continue;
-        if (o->cancel_sent || o->broker_id[0] == '\0') continue;
-        if (!lg_eng_room(e, 1, 0)) {
-            lg_eng_defer(e);
-            return false;
-        }
-        lg_cmd_t *cmd = lg_eng_cmd(e, LG_CMD_CANCEL, true);
-        lg_strlcpy(cmd->tag, o->tag, sizeof cmd->tag);
-        lg_strlcpy(cmd->broker_id, o->broker_id, sizeof cmd->broker_id);
-        o->cancel_sent = true;
+/* A working order we want gone: cancel it, and cancel again if no answer came within
+ * a silence interval (a refused or lost cancel never strands an order). */
+static bool cancel_due(const lg_engine_t *e, const lg_order_t *o) {
+    if (lg_ostate_terminal(o->state) || o->broker_id[0] == '\0') return false;
+    return !o->cancel_sent || o->cancel_at + e->cfg.order_silence_ns <= e->now;
+}
+
+static bool send_cancel(lg_engine_t *e, lg_order_t *o) {
+    if (!lg_eng_room(e, 1, 0)) {
+        lg_eng_defer(e);
+        return false;
     }
+    lg_cmd_t *cmd = lg_eng_cmd(e, LG_CMD_CANCEL, true);
+    lg_strlcpy(cmd->tag, o->tag, sizeof cmd->tag);
+    lg_strlcpy(cmd->broker_id, o->broker_id, sizeof cmd->broker_id);
+    o->cancel_sent = true;
+    o->cancel_at = e->now;
     return true;
 }
 
-/* A reversal that has not filled in time (the market ran past its protection) is
- * cancelled; once the cancel is confirmed the remainder goes again, wider. */
-static bool cancel_stale_reversals(lg_engine_t *e, lg_group_t *g) {
+/* A reversal is stale when it has not filled in reversal_fill_ns (the market ran past
+ * its protection). */
+static bool reversal_stale(const lg_engine_t *e, const lg_order_t *o) {
+    return o->sent_ns + e->cfg.reversal_fill_ns <= e->now;
+}
+
+/* Cancels every working entry order, and every stale reversal (which then goes
+ * again, wider, once its cancel is confirmed). Orders without a broker id are
+ * cancelled once their ack arrives, or looked up by tag when their outcome is unknown. */
+static bool cancel_working(lg_engine_t *e, lg_group_t *g) {
     for (uint32_t c = 0; c < g->n_orders; c++) {
         lg_order_t *o = lg_eng_order(e, g, c);
-        if (o->id.purpose == LG_PURPOSE_ENTRY || lg_ostate_terminal(o->state)) continue;
-        if (o->cancel_sent || o->broker_id[0] == '\0') continue;
-        if (o->sent_ns + e->cfg.reversal_fill_ns > e->now) continue;
-        if (!lg_eng_room(e, 1, 0)) {
-            lg_eng_defer(e);
-            return false;
-        }
-        lg_cmd_t *cmd = lg_eng_cmd(e, LG_CMD_CANCEL, true);
-        lg_strlcpy(cmd->tag, o->tag, sizeof cmd->tag);
-        lg_strlcpy(cmd->broker_id, o->broker_id, sizeof cmd->broker_id);
-        o->cancel_sent = true;
+        bool entry = o->id.purpose == LG_PURPOSE_ENTRY;
+        if (!entry && !o->cancel_sent && !reversal_stale(e, o)) continue;
+        if (!cancel_due(e, o)) continue;
+        bool first = !o->cancel_sent;
+        if (!send_cancel(e, o)) return false;
+        if (entry || !first) continue;
         lg_leg_t *l = &g->legs[o->id.leg];
         if (l->attempt < LG_TAG_ATTEMPT_MAX) l->attempt++;
-        lg_eng_alert(e, LG_ALERT_WARN, 0, g->id, "reversal %s unfilled after %lld ms: cancelling to widen",
-                     o->tag, (long long)(e->cfg.reversal_fill_ns / LG_NS_PER_MS));
+        lg_eng_alert(e, LG_ALERT_WARN, 0, g->id,
+                     "reversal %s unfilled after %lld ms: cancelling to widen", o->tag,
+                     (long long)(e->cfg.reversal_fill_ns / LG_NS_PER_MS));
     }
     return true;
 }
 
-/* Earliest time a working reversal goes stale (INT64_MAX if none). */
-lg_ns_t lg_unwind_next_stale(const lg_engine_t *e, const lg_group_t *g) {
+/* Earliest time cancel_working has something to do (INT64_MAX if never). */
+lg_ns_t lg_unwind_next_cancel(const lg_engine_t *e, const lg_group_t *g) {
     lg_ns_t t = INT64_MAX;
     for (uint32_t c = 0; c < g->n_orders; c++) {
         const lg_order_t *o = &e->orders[g->orders[c]];
-        if (o->id.purpose == LG_PURPOSE_ENTRY || lg_ostate_terminal(o->state) || o->cancel_sent) continue;
-        if (o->broker_id[0] == '\0') continue;
-        t = LG_MIN(t, o->sent_ns + e->cfg.reversal_fill_ns);
+        if (lg_ostate_terminal(o->state) || o->broker_id[0] == '\0') continue;
+        if (o->cancel_sent) t = LG_MIN(t, o->cancel_at + e->cfg.order_silence_ns);
+        else if (o->id.purpose != LG_PURPOSE_ENTRY) t = LG_MIN(t, o->sent_ns + e->cfg.reversal_fill_ns);
+        else t = LG_MIN(t, e->now); /* an entry order to cancel now */
     }
     return t;
 }
@@ -140,13 +154,22 @@ static lg_qty_t cover_needed(lg_engine_t *e, const lg_group_t *g, uint32_t p) {
     return need;
 }
 
+/* Shorts held beyond what protection leg p holds (shared by the shorts it covers). */
+static lg_qty_t unit_naked(const lg_group_t *g, uint32_t p) {
+    lg_qty_t shorts = 0;
+    for (uint32_t i = 0; i < g->n_legs; i++)
+        if (g->legs[i].cover == (int8_t)p) shorts += g->legs[i].entry_filled - g->legs[i].rev_filled;
+    lg_qty_t prot = g->legs[p].entry_filled - g->legs[p].rev_filled;
+    return shorts > prot ? shorts - prot : 0;
+}
+
 /* Quantity of leg i that may be reversed now, beyond what reversal orders already hold. */
 static lg_qty_t reversible(lg_engine_t *e, const lg_group_t *g, uint32_t i) {
     const lg_leg_t *l = &g->legs[i];
     lg_qty_t rev = lg_group_committed(e, g, i, false);
     lg_qty_t allowed;
     if (g->uw.keep_known) allowed = l->entry_filled - l->keep;
-    else if (l->cover >= 0) allowed = LG_MIN(l->entry_filled, g->naked); /* shrink pending */
+    else if (l->cover >= 0) allowed = LG_MIN(l->entry_filled, unit_naked(g, (uint32_t)l->cover));
     else allowed = 0;
     lg_qty_t want = allowed - rev;
     if (l->protection) {
@@ -171,9 +194,16 @@ static void send_reversals(lg_engine_t *e, lg_group_t *g) {
             if (cls != pass) continue;
             lg_qty_t q = reversible(e, g, i);
             if (q <= 0) continue;
-            if (lg_group_send(e, g, i, g->uw.purpose, -l->side, q, LG_OT_MARKET, 0,
-                              reversal_mprot(e, l), true) != LG_OK)
-                return;
+            /* Escalated: probe with one slice at a time instead of a volley of orders
+             * the broker keeps refusing. */
+            if (g->uw.escalated) {
+                if (lg_group_live_unfilled(e, g, i, false) > 0) continue;
+                q = LG_MIN(q, l->ins->freeze / l->ins->lot * l->ins->lot);
+            }
+            int rc = lg_group_send(e, g, i, g->uw.purpose, -l->side, q, LG_OT_MARKET, 0,
+                                   reversal_mprot(e, l), true);
+            if (rc == LG_EPOOL_FULL) escalate(e, g, l, "no order slots left");
+            if (rc != LG_OK || g->uw.escalated) return;
         }
     }
 }
@@ -206,13 +236,26 @@ static void finish(lg_engine_t *e, lg_group_t *g) {
 
 void lg_unwind_progress(lg_engine_t *e, lg_group_t *g) {
     LG_ASSERT(g->uw.active);
-    if (!cancel_entries(e, g) || !cancel_stale_reversals(e, g)) return;
+    if (!cancel_working(e, g)) return;
     if (!g->uw.keep_known && lg_group_all_terminal(e, g, true, false)) {
-        decide_keep(g);
+        decide_keep(e, g);
         g->uw.keep_known = true;
     }
     if (e->now >= g->uw.retry_at) send_reversals(e, g);
     if (settled(e, g)) finish(e, g);
+}
+
+/* Reversals keep failing: alert once, HALT new risk, retry at emergency_retry_ns. */
+static void escalate(lg_engine_t *e, lg_group_t *g, const lg_leg_t *l, const char *why) {
+    g->uw.retry_at = e->now + e->cfg.emergency_retry_ns;
+    if (g->uw.escalated) return;
+    g->uw.escalated = true;
+    lg_eng_alert(e, LG_ALERT_CRITICAL, 0, g->id,
+                 "group %u: reversal on %s failing (%s, %u failures); halting new risk, "
+                 "retrying every %lld ms",
+                 g->id, l->ins->symbol, why, (unsigned)g->uw.failures,
+                 (long long)(e->cfg.emergency_retry_ns / LG_NS_PER_MS));
+    lg_eng_set_tstate(e, LG_TS_HALTED, LG_WHY_EMERGENCY_FAIL);
 }
 
 void lg_unwind_on_reject(lg_engine_t *e, lg_group_t *g, uint32_t leg) {
@@ -222,13 +265,11 @@ void lg_unwind_on_reject(lg_engine_t *e, lg_group_t *g, uint32_t leg) {
     l->rev_failures++;
     g->uw.failures++;
     if (g->uw.failures < e->cfg.emergency_max_failures && !g->uw.escalated) return;
-    g->uw.retry_at = e->now + e->cfg.emergency_retry_ns;
-    if (g->uw.escalated) return;
-    g->uw.escalated = true;
-    lg_eng_alert(e, LG_ALERT_CRITICAL, 0, g->id,
-                 "group %u: %u reversal orders rejected (last on %s); halting new risk, "
-                 "retrying every %lld ms",
-                 g->id, (unsigned)g->uw.failures, l->ins->symbol,
-                 (long long)(e->cfg.emergency_retry_ns / LG_NS_PER_MS));
-    lg_eng_set_tstate(e, LG_TS_HALTED, LG_WHY_EMERGENCY_FAIL);
+    escalate(e, g, l, "rejected");
+}
+
+void lg_unwind_reset_escalation(lg_group_t *g) {
+    g->uw.failures = 0;
+    g->uw.escalated = false;
+    g->uw.retry_at = 0;
 }

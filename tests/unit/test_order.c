@@ -258,8 +258,13 @@ static void test_send_error(void **state) {
     memcpy(&snap, &o, sizeof snap);
     assert_int_equal(lg_order_on_send_error(&o, false, T0 + 3), LG_OK); /* duplicate */
     assert_memory_equal(&o, &snap, sizeof o);
-    /* The lookup by tag found nothing: definitive after all. */
+    /* The look-up by tag found nothing: once may have overtaken the placement, so the
+     * order stays UNKNOWN; the second answer makes it definitive. */
     assert_int_equal(lg_order_on_send_error(&o, true, T0 + 4), LG_OK);
+    assert_int_equal(o.state, LG_OS_UNKNOWN);
+    assert_int_equal(o.not_found, 1);
+    assert_int_equal(o.last_update_ns, T0 + 4);
+    assert_int_equal(lg_order_on_send_error(&o, true, T0 + 9), LG_OK);
     assert_int_equal(o.state, LG_OS_REJECTED);
 
     acked_order(&o);
