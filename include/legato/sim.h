@@ -44,6 +44,8 @@ typedef struct lg_sim_knobs {
     double circuit_pct;         /* options' circuit band, percent around reference */
     lg_ns_t tick_interval_ns;   /* market data for subscribed instruments */
     lg_ns_t step_ns;            /* underlying evolves at this granularity */
+    lg_ns_t circuit_flex_ns;    /* a band the fair value has stayed beyond this long is
+                                   re-centred on it (the exchange flexes it); 0 = never */
 } lg_sim_knobs_t;
 
 typedef struct lg_sim_config {
@@ -72,14 +74,19 @@ int lg_sim_add_underlying(lg_sim_t *s, const char *name, double spot, double str
 
 /* The engine's command reaches the broker at `now`. */
 void lg_sim_request(lg_sim_t *s, const lg_cmd_t *cmd, lg_ns_t now);
-/* Earliest time anything happens (INT64_MAX when nothing is scheduled). */
+/* Earliest time anything happens (INT64_MAX when nothing is scheduled): a delivery,
+ * an exchange-side action, a scripted gap, the next tick round (with subscriptions),
+ * the next market step (only while an order rests in the book). */
 lg_ns_t lg_sim_next_time(const lg_sim_t *s);
 /* Advances the world to `now` and writes the next event due at or before it.
- * Returns 1 if an event was written, 0 if none is due. A POSITIONS event's rows
- * stay valid until the next call. */
+ * Returns 1 if an event was written, 0 if none is due — also at a time next_time
+ * named, when only the exchange or the market moved. A POSITIONS event's rows
+ * (positions as of delivery) stay valid until the next call. */
 int lg_sim_poll(lg_sim_t *s, lg_ns_t now, lg_event_t *ev);
 
-/* Market data for the token will be delivered every tick interval. */
+/* Market data for the token will be delivered every tick interval (one TICK per
+ * subscribed token at each multiple of tick_interval_ns). Tokens the sim did not
+ * create are ignored. */
 void lg_sim_subscribe(lg_sim_t *s, uint32_t token);
 
 /* Scripting. */
@@ -89,6 +96,9 @@ void lg_sim_halt(lg_sim_t *s, uint32_t token, bool halted);           /* no fill
  * LG_SIM_REJ_CIRCUIT (HTTP 400), LG_SIM_REJ_MARGIN (HTTP 400), LG_SIM_REJ_RMS (update). */
 enum { LG_SIM_REJ_CIRCUIT = 1, LG_SIM_REJ_MARGIN, LG_SIM_REJ_RMS };
 void lg_sim_reject_next(lg_sim_t *s, uint32_t token, int reason, uint32_t n);
+/* The same after `skip` more orders on the token have passed (reject_next is
+ * reject_after with skip 0). Either call replaces the token's pending script. */
+void lg_sim_reject_after(lg_sim_t *s, uint32_t token, int reason, uint32_t skip, uint32_t n);
 /* Orders on the token stay OPEN without filling until the given time. */
 void lg_sim_delay_fills(lg_sim_t *s, uint32_t token, lg_ns_t until);
 lg_sim_knobs_t *lg_sim_knobs(lg_sim_t *s);

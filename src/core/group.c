@@ -247,13 +247,14 @@ int lg_group_validate(lg_engine_t *e, const lg_group_spec_t *s, lg_group_t *g) {
 
 /* ---- orders ---------------------------------------------------------------------------- */
 
-/* Drops rejected orders that never filled from a full table (they can never fill),
- * keeping the others in the order sent, and returns their pool slots. */
+/* Drops final orders that never filled from a full table, keeping the others in the
+ * order sent, and returns their pool slots. A REJECTED order never filled; a CANCELLED
+ * one reports its cumulative fill in the CANCELLED update itself, so zero is final. */
 static void compact(lg_engine_t *e, lg_group_t *g) {
     uint32_t keep = 0;
     for (uint32_t i = 0; i < g->n_orders; i++) {
         const lg_order_t *o = &e->orders[g->orders[i]];
-        if (o->state == LG_OS_REJECTED && o->filled == 0) {
+        if ((o->state == LG_OS_REJECTED || o->state == LG_OS_CANCELLED) && o->filled == 0) {
             LG_ASSERT(e->n_free_orders < e->cfg.max_orders);
             e->free_orders[e->n_free_orders++] = g->orders[i];
             continue;
