@@ -7,6 +7,8 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 SEEDS ?= 20000
+DST_SEEDS ?= 2000
+DST_SEEDS_ASAN ?= 300
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all build deps run test test-release test-asan bench soak clean
@@ -32,14 +34,15 @@ test: deps
 test-release: $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(BUILD)/legato dst --seeds $(DST_SEEDS)
 
 $(ASAN_BUILD)/build.ninja: CMakeLists.txt
-	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLEGATO_SANITIZE=ON \
-	  -DLEGATO_DST_SEEDS=300 >/dev/null
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLEGATO_SANITIZE=ON >/dev/null
 
 test-asan: $(ASAN_BUILD)/build.ninja
 	@cmake --build $(ASAN_BUILD) -j $(JOBS)
 	@cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(ASAN_BUILD)/legato dst --seeds $(DST_SEEDS_ASAN)
 
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do "$$b" || exit 1; done

@@ -117,6 +117,19 @@ uint32_t lg_sim_open_orders(const lg_sim_t *s);
  * "simulator order book full" while the queue has room; anything else is dropped.
  * Nonzero means the run is not faithful: size the pools up (invariant 10). */
 uint32_t lg_sim_overflows(const lg_sim_t *s);
+/* The exchange's fills, in the order they happened: a ring of the last
+ * LG_SIM_FILL_RING. lg_sim_fill_count counts every fill so far; lg_sim_fill reads fill
+ * number i (LG_ERANGE once it has left the ring or before it happened). */
+#define LG_SIM_FILL_RING 4096
+typedef struct lg_sim_fill {
+    char tag[LG_TAG_MAX + 1];
+    uint32_t token;
+    lg_qty_t qty;      /* signed: + bought, − sold */
+    lg_paise_t price;
+    lg_ns_t at;
+} lg_sim_fill_t;
+uint64_t lg_sim_fill_count(const lg_sim_t *s);
+int lg_sim_fill(const lg_sim_t *s, uint64_t i, lg_sim_fill_t *f);
 /* Unix ns at virtual time 0 (the configured or derived clock offset). */
 lg_ns_t lg_sim_clock_offset(const lg_sim_t *s);
 /* Token of an underlying's future (kind LG_KIND_FUT, offset ignored) or of the option

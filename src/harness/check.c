@@ -15,8 +15,11 @@
  */
 #include "harness_int.h"
 
+#include "legato/tag.h"
+
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void lg_h_fail(lg_harness_t *h, const char *fmt, ...) {
@@ -42,16 +45,29 @@ uint64_t lg_h_hash_cmds(uint64_t x, const lg_out_t *out) {
 
 void lg_h_log_event(lg_harness_t *h, const lg_event_t *ev, lg_ns_t at) {
     if (h->n_log >= h->cap_log) {
-        lg_h_fail(h, "event log full (%u events)", h->cap_log);
-        return;
+        uint32_t cap = h->cap_log * 2;
+        lg_event_t *log = cap <= h->cfg.max_events ? realloc(h->log, cap * sizeof *log) : NULL;
+        if (log != NULL) h->log = log;
+        lg_ns_t *lt = log != NULL ? realloc(h->log_t, cap * sizeof *lt) : NULL;
+        if (lt != NULL) h->log_t = lt;
+        if (log == NULL || lt == NULL) {
+            lg_h_fail(h, "event log full (%u events)", h->cap_log);
+            return;
+        }
+        h->cap_log = cap;
     }
     lg_event_t *copy = &h->log[h->n_log];
     *copy = *ev;
     h->log_t[h->n_log++] = at;
     if (ev->kind != LG_EV_POSITIONS) return;
-    if (h->n_rows + ev->u.positions.n > h->cap_rows) {
-        lg_h_fail(h, "event log rows full");
-        return;
+    for (int i = 0; i < 32 && h->n_rows + ev->u.positions.n > h->cap_rows; i++) {
+        lg_position_row_t *rows = realloc(h->rows, 2 * h->cap_rows * sizeof *rows);
+        if (rows == NULL) {
+            lg_h_fail(h, "event log rows full (%u rows)", h->cap_rows);
+            return;
+        }
+        h->rows = rows;
+        h->cap_rows *= 2;
     }
     memcpy(&h->rows[h->n_rows], ev->u.positions.rows, ev->u.positions.n * sizeof *h->rows);
     copy->u.positions.rows = (const lg_position_row_t *)(uintptr_t)h->n_rows; /* offset */
@@ -67,25 +83,103 @@ void lg_h_check_place(lg_harness_t *h, const lg_cmd_t *c) {
 
 /* ---- invariant 1: coverage at the exchange ------------------------------------------ */
 
-static lg_qty_t uncovered_lots(lg_harness_t *h) {
-    /* per (underlying, kind): shorts beyond longs of the same or later expiry (one expiry
-     * per chain here, so the sums suffice) */
-    lg_qty_t total = 0;
+/* Which chain every instrument belongs to, computed once: the per-step coverage check
+ * then needs one pass over the instruments and no string compares. */
+void lg_h_index_chains(lg_harness_t *h) {
+    free(h->chain_of);
+    h->chain_of = malloc(h->master.n > 0 ? h->master.n : 1);
+    LG_ASSERT(h->chain_of != NULL);
     const lg_instrument_t *it = h->master.items;
-    for (uint32_t u = 0; u < h->master.n; u++) {
-        if (it[u].kind != LG_KIND_FUT) continue;
-        for (int k = LG_KIND_CE; k <= LG_KIND_PE; k++) {
-            lg_qty_t lng = 0, sht = 0;
-            for (uint32_t i = 0; i < h->master.n; i++) {
-                if ((int)it[i].kind != k || strcmp(it[i].underlying, it[u].underlying)) continue;
-                lg_qty_t p = lg_sim_position(h->sim, it[i].token);
-                if (p > 0) lng += p;
-                else sht -= p;
-            }
-            if (sht > lng) total += (sht - lng) / it[u].lot;
+    h->n_chains = 0;
+    for (uint32_t i = 0; i < h->master.n; i++) {
+        h->chain_of[i] = 0xFF;
+        for (uint32_t c = 0; c < h->master.n && h->chain_of[i] == 0xFF; c++) {
+            if (it[c].kind != LG_KIND_FUT || strcmp(it[c].underlying, it[i].underlying)) continue;
+            uint32_t k = 0;
+            for (uint32_t f = 0; f < c; f++) k += it[f].kind == LG_KIND_FUT;
+            LG_ASSERT(k < LG_COUNT(h->chain_lot));
+            h->chain_of[i] = (uint8_t)k;
+            h->chain_lot[k] = it[c].lot;
+            if (k + 1 > h->n_chains) h->n_chains = k + 1;
         }
     }
+}
+
+/* Short option units beyond long ones of the same chain and kind, in lots (rounded up:
+ * a shortfall of one unit counts). One expiry per chain here, so sums suffice. */
+static lg_qty_t uncovered_lots(lg_harness_t *h) {
+    lg_qty_t lng[8][2] = {{0}}, sht[8][2] = {{0}};
+    for (uint32_t i = 0; i < h->master.n; i++) {
+        const lg_instrument_t *in = &h->master.items[i];
+        if (in->kind == LG_KIND_FUT || h->chain_of[i] == 0xFF) continue;
+        lg_qty_t p = lg_sim_position(h->sim, in->token);
+        int k = in->kind == LG_KIND_CE ? 0 : 1;
+        if (p > 0) lng[h->chain_of[i]][k] += p;
+        else sht[h->chain_of[i]][k] -= p;
+    }
+    lg_qty_t total = 0;
+    for (uint32_t c = 0; c < h->n_chains; c++)
+        for (int k = 0; k < 2; k++)
+            if (sht[c][k] > lng[c][k])
+                total += (sht[c][k] - lng[c][k] + h->chain_lot[c] - 1) / h->chain_lot[c];
     return total;
+}
+
+/* ---- invariants 1 and 6 per group, at the exchange, fill by fill ------------------ */
+
+static lg_h_sub_t *sub_of(lg_harness_t *h, uint32_t group) {
+    for (uint32_t i = 0; i < h->n_subs; i++)
+        if (h->subs[i].group == group) return &h->subs[i];
+    return NULL;
+}
+
+static void learn_pairing(lg_harness_t *h, lg_h_sub_t *s) {
+    lg_group_view_t v;
+    if (s->pairing_known || lg_engine_group(h->eng, s->group, &v) != LG_OK) return;
+    for (uint32_t i = 0; i < v.n_legs; i++) s->cover[i] = v.legs[i].cover;
+    s->pairing_known = true;
+}
+
+/* After each exchange fill: no leg of the group flips sign (6), and under the
+ * hedge-first policies every short is covered by its own protection leg (1). */
+static void check_group_at_exchange(lg_harness_t *h, lg_h_sub_t *s, const lg_sim_fill_t *f) {
+    const lg_group_spec_t *sp = &s->spec;
+    for (uint32_t i = 0; i < sp->n_legs; i++)
+        if (s->exch[i] * sp->legs[i].side < 0)
+            lg_h_fail(h, "invariant 6: group %u leg %u is %lld at the exchange, opposite to its "
+                      "side (fill of %s)", s->group, i, (long long)s->exch[i], f->tag);
+    if (h->cfg.engine.policy == LG_POLICY_NAIVE || h->cfg.emergency_window_ns > 0) return;
+    for (uint32_t p = 0; p < sp->n_legs; p++) {
+        lg_qty_t shorts = 0;
+        for (uint32_t i = 0; i < sp->n_legs; i++)
+            if (s->cover[i] == (int8_t)p && s->exch[i] < 0) shorts -= s->exch[i];
+        if (shorts > 0 && shorts > s->exch[p])
+            lg_h_fail(h, "invariant 1: group %u holds %lld short units at the exchange against "
+                      "%lld of protection leg %u (fill of %s)", s->group, (long long)shorts,
+                      (long long)s->exch[p], p, f->tag);
+    }
+}
+
+static void check_fills(lg_harness_t *h) {
+    uint64_t n = lg_sim_fill_count(h->sim);
+    for (; h->fill_cursor < n && !h->failed; h->fill_cursor++) {
+        lg_sim_fill_t f;
+        lg_tag_t t;
+        if (lg_sim_fill(h->sim, h->fill_cursor, &f) != LG_OK) {
+            lg_h_fail(h, "exchange fill %llu left the ring before it was checked",
+                      (unsigned long long)h->fill_cursor);
+            return;
+        }
+        if (lg_tag_decode(f.tag, &t) != LG_OK) continue;
+        lg_h_sub_t *s = sub_of(h, t.group);
+        if (s == NULL || t.leg >= s->spec.n_legs) {
+            lg_h_fail(h, "exchange filled %s, which names no group of this run", f.tag);
+            return;
+        }
+        learn_pairing(h, s);
+        s->exch[t.leg] += f.qty;
+        check_group_at_exchange(h, s, &f);
+    }
 }
 
 static void check_coverage(lg_harness_t *h) {
@@ -174,7 +268,23 @@ void lg_h_check_step(lg_harness_t *h, lg_tstate_t before, const lg_out_t *out) {
         lg_h_fail(h, "invariant 10: the exchange model overflowed %u times", lg_sim_overflows(h->sim));
     if (out->status == LG_EPOOL_FULL && out->n_alerts == 0)
         lg_h_fail(h, "invariant 10: pool overflow without an alert");
+    check_fills(h);
     check_coverage(h);
+    /* A group's view changes only in a step that journals something about it. */
+    uint32_t last = 0;
+    for (uint32_t r = 0; r < out->n_recs; r++) {
+        uint32_t gid = out->recs[r].group;
+        if (gid == 0 || gid == last) continue;
+        last = gid;
+        for (uint32_t i = 0; i < h->n_subs; i++)
+            if (h->subs[i].group == gid) {
+                check_group(h, &h->subs[i]);
+                break;
+            }
+    }
+}
+
+void lg_h_check_all(lg_harness_t *h) {
     for (uint32_t i = 0; i < h->n_subs; i++)
         if (h->subs[i].group != 0) check_group(h, &h->subs[i]);
 }

@@ -35,11 +35,11 @@ int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
     if (rc == LG_OK) rc = lg_sim_create(&sc, &h->master, &h->sim);
     if (rc == LG_OK) rc = lg_out_init(&h->out, 4096, 16384, 256);
     if (rc == LG_OK && cfg->record) {
-        h->cap_log = cfg->max_events;
-        h->log = calloc(h->cap_log, sizeof *h->log);
-        h->log_t = calloc(h->cap_log, sizeof *h->log_t);
-        h->cap_rows = 1u << 18;
-        h->rows = calloc(h->cap_rows, sizeof *h->rows);
+        h->cap_log = 1u << 14; /* grows by doubling up to max_events */
+        h->log = malloc(h->cap_log * sizeof *h->log);
+        h->log_t = malloc(h->cap_log * sizeof *h->log_t);
+        h->cap_rows = 1u << 12; /* grows by doubling */
+        h->rows = malloc(h->cap_rows * sizeof *h->rows);
         if (!h->log || !h->log_t || !h->rows) rc = LG_EPOOL_FULL;
     }
     if (rc != LG_OK || !h->subs || !h->script) {
@@ -60,6 +60,7 @@ void lg_harness_destroy(lg_harness_t *h) {
     free(h->subs);
     free(h->script);
     free(h->log);
+    free(h->chain_of);
     free(h->log_t);
     free(h->rows);
     free(h);
@@ -81,6 +82,7 @@ int lg_harness_add_banknifty(lg_harness_t *h) {
 
 int lg_harness_start(lg_harness_t *h) {
     h->cfg.engine.clock_offset_ns = LG_H_CLOCK_OFFSET;
+    lg_h_index_chains(h);
     int rc = lg_engine_create(&h->cfg.engine, &h->master, &h->eng);
     if (rc != LG_OK) return rc;
     for (uint32_t i = 0; i < h->master.n; i++)
@@ -263,6 +265,7 @@ int lg_harness_run(lg_harness_t *h, lg_ns_t until) {
             }
         }
     }
+    if (h->cfg.check_invariants && !h->failed) lg_h_check_all(h);
     if (h->now < until && !h->failed && lg_sim_next_time(h->sim) != INT64_MAX &&
         lg_sim_next_time(h->sim) <= until)
         lg_h_fail(h, "step budget of %u events exhausted at t=%.3fs", h->cfg.max_events,

@@ -29,6 +29,9 @@ typedef struct lg_h_sub {
     bool went_failed;
     bool counted;
     lg_qty_t prev_entry[LG_MAX_LEGS], prev_rev[LG_MAX_LEGS];
+    lg_qty_t exch[LG_MAX_LEGS];    /* net units the exchange filled for this group's legs */
+    int8_t cover[LG_MAX_LEGS];     /* pairing, copied from the engine at the first fill */
+    bool pairing_known;
 } lg_h_sub_t;
 
 struct lg_harness {
@@ -46,6 +49,7 @@ struct lg_harness {
     lg_ns_t uncovered_since;
     lg_qty_t uncovered_lots;
     lg_ns_t uncovered_mark;
+    uint64_t fill_cursor;     /* exchange fills already checked */
     bool failed;
     char failure[320];
     /* event log for replay */
@@ -55,6 +59,9 @@ struct lg_harness {
     lg_position_row_t *rows;
     uint32_t n_rows, cap_rows;
     uint64_t cmd_hash;
+    uint8_t *chain_of;        /* per instrument: underlying index (0xFF: none) */
+    lg_qty_t chain_lot[8];    /* per underlying: lot size */
+    uint32_t n_chains;
     lg_harness_observer_fn observer;
     void *observer_ctx;
     lg_harness_stats_t stats;
@@ -66,5 +73,7 @@ void lg_h_check_step(lg_harness_t *h, lg_tstate_t before, const lg_out_t *out);
 void lg_h_check_place(lg_harness_t *h, const lg_cmd_t *c);
 uint64_t lg_h_hash_cmds(uint64_t h, const lg_out_t *out);
 void lg_h_log_event(lg_harness_t *h, const lg_event_t *ev, lg_ns_t at);
+void lg_h_index_chains(lg_harness_t *h);
+void lg_h_check_all(lg_harness_t *h);
 
 #endif

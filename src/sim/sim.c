@@ -83,7 +83,8 @@ static int alloc_all(lg_sim_t *s) {
     s->open = calloc(mo, sizeof *s->open);
     s->tag_nslots = pow2_at_least(2 * mo);
     s->tag_slots = calloc(s->tag_nslots, sizeof *s->tag_slots);
-    if (!s->ins || !s->subs || !s->rows || !s->orders || !s->open || !s->tag_slots)
+    s->fills = calloc(LG_SIM_FILL_RING, sizeof *s->fills);
+    if (!s->ins || !s->subs || !s->rows || !s->orders || !s->open || !s->tag_slots || !s->fills)
         return LG_EPOOL_FULL;
     return lg_simq_init(&s->q, s->cfg.max_pending);
 }
@@ -121,6 +122,7 @@ void lg_sim_destroy(lg_sim_t *s) {
     free(s->orders);
     free(s->open);
     free(s->tag_slots);
+    free(s->fills);
     if (s->q.cap > 0) lg_simq_free(&s->q);
     free(s);
 }
@@ -310,6 +312,18 @@ uint32_t lg_sim_orders_with_tag(const lg_sim_t *s, const char *tag) {
     uint32_t n = 0;
     lg_simb_find_tag(s, tag, &n);
     return n;
+}
+
+uint64_t lg_sim_fill_count(const lg_sim_t *s) {
+    LG_ASSERT(s != NULL);
+    return s->n_fills;
+}
+
+int lg_sim_fill(const lg_sim_t *s, uint64_t i, lg_sim_fill_t *f) {
+    LG_ASSERT(s != NULL && f != NULL);
+    if (i >= s->n_fills || s->n_fills - i > LG_SIM_FILL_RING) return LG_ERANGE;
+    *f = s->fills[i % LG_SIM_FILL_RING];
+    return LG_OK;
 }
 
 uint32_t lg_sim_order_count(const lg_sim_t *s) {

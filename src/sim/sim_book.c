@@ -316,6 +316,12 @@ static void fill(lg_sim_t *s, uint32_t oi, lg_qty_t q, lg_paise_t price, lg_ns_t
     o->value += q * price;
     in->pos += o->side * q;
     s->cash -= o->side * q * price;
+    lg_sim_fill_t *f = &s->fills[s->n_fills++ % LG_SIM_FILL_RING];
+    memcpy(f->tag, o->tag, sizeof f->tag);
+    f->token = in->token;
+    f->qty = o->side * q;
+    f->price = price;
+    f->at = t;
     if (o->filled == o->qty) finish(s, oi, SO_COMPLETE);
     lg_sims_update(s, oi, t, o->filled == o->qty ? LG_KS_COMPLETE : LG_KS_OPEN, NULL);
 }

@@ -202,6 +202,8 @@ struct lg_sim {
     lg_position_row_t *rows;
     int64_t cash;
     uint32_t overflows;
+    lg_sim_fill_t *fills;  /* ring of LG_SIM_FILL_RING */
+    uint64_t n_fills;
 };
 
 /* sim_market.c */
