@@ -65,7 +65,7 @@ int main(void) {
     uint32_t n = 0;
     lg_ns_t total = 0;
     uint64_t cmds = 0;
-    for (uint64_t seed = 1; seed <= 8 && n < MAX_EVENTS; seed++) {
+    for (uint64_t seed = 1; seed <= 64 && n < MAX_EVENTS; seed++) {
         lg_harness_t *h = record(seed);
         if (h == NULL) return 1;
         lg_engine_t *e = NULL;

@@ -102,8 +102,11 @@ typedef struct lg_dst_result {
     uint32_t groups;
 } lg_dst_result_t;
 
-/* One seed of the random hostile scenario. policy < 0: chosen by the seed. */
-void lg_dst_run_seed(uint64_t seed, int policy, int verbose, lg_dst_result_t *r);
+/* One seed of the random hostile scenario. policy < 0: chosen by the seed.
+ * flags: LG_DST_VERBOSE prints every step; LG_DST_MEASURE lets a naive run go on while
+ * shorts are uncovered (to measure the exposure rather than stop at it). */
+enum { LG_DST_VERBOSE = 1, LG_DST_MEASURE = 2 };
+void lg_dst_run_seed(uint64_t seed, int policy, int flags, lg_dst_result_t *r);
 extern const char *const lg_dst_invariants;
 
 #endif

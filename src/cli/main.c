@@ -70,7 +70,7 @@ static int cmd_dst(int argc, char **argv) {
     uint64_t failures = 0, groups = 0, emergencies = 0, halts = 0, events = 0;
     for (uint64_t s = a.start; s < a.start + a.seeds; s++) {
         lg_dst_result_t r;
-        lg_dst_run_seed(s, a.policy, a.verbose, &r);
+        lg_dst_run_seed(s, a.policy, a.verbose ? LG_DST_VERBOSE : 0, &r);
         groups += r.groups;
         emergencies += r.stats.emergencies;
         halts += r.stats.halts;

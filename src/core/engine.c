@@ -594,7 +594,10 @@ static int on_control(lg_engine_t *e, const lg_event_t *ev) {
     case LG_CTL_RESUME:
         lg_eng_set_tstate(e, LG_TS_ACTIVE, LG_WHY_RESUME);
         for (uint32_t i = 0; i < e->cfg.max_groups; i++)
-            if (e->groups[i].id != 0) lg_unwind_reset_escalation(&e->groups[i]);
+            if (e->groups[i].id != 0 && !lg_group_finished(&e->groups[i])) {
+                lg_unwind_reset_escalation(&e->groups[i]);
+                lg_eng_schedule(e, &e->groups[i]);
+            }
         return LG_OK;
     case LG_CTL_EXIT_GROUP: {
         lg_group_t *g = lg_eng_group_by_id(e, ev->u.control.group);

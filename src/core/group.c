@@ -409,7 +409,11 @@ void lg_group_wake(lg_engine_t *e, lg_group_t *g) {
         if (g->naked_on) t = LG_MIN(t, g->naked_since + e->cfg.naked_grace_ns);
         if (g->delta_on) t = LG_MIN(t, g->delta_since + e->cfg.delta_grace_ns);
     }
-    if (g->uw.active && g->uw.retry_at > e->now) t = LG_MIN(t, g->uw.retry_at);
+    /* An unwinding group looks at itself again at its retry time, and at least every
+     * retry interval: nothing it still has to reverse waits on an event that may
+     * never come. */
+    if (g->uw.active)
+        t = LG_MIN(t, g->uw.retry_at > e->now ? g->uw.retry_at : e->now + e->cfg.emergency_retry_ns);
     if (g->uw.active) t = LG_MIN(t, lg_unwind_next_cancel(e, g));
     if (g->state == LG_GS_FILLED) t = LG_MIN(t, positions_wake(e, g));
     g->wake_at = t;

@@ -1,6 +1,7 @@
 /*
  * dst.c — deterministic simulation: one seed makes one hostile world (fault knobs,
- * jumps, gaps, halts, scripted rejections, a kill switch now and then) and one book
+ * jumps, gaps, scripted rejections and delays, a kill switch, REDUCING and a person
+ * resuming now and then) and one book
  * of 1–50 groups of 1–4 legs (single options, verticals, condors, butterflies
  * folded as 4-leg condors), runs it with every invariant checked after every step,
  * then checks positions (invariant 3) and replays the journal (invariant 8).
@@ -111,22 +112,28 @@ static void random_script(lg_harness_t *h, lg_rng_t *r, uint32_t n_groups) {
     }
     if (lg_rng_chance(r, 0.1))
         lg_harness_control_at(h, (lg_ns_t)between(r, 0, 60e9), LG_CTL_KILL, -1);
+    if (lg_rng_chance(r, 0.1))
+        lg_harness_control_at(h, (lg_ns_t)between(r, 0, 60e9), LG_CTL_REDUCE, -1);
+    /* a person resumes trading after a halt (or a reduce) in some worlds */
+    if (lg_rng_chance(r, 0.3))
+        lg_harness_control_at(h, (lg_ns_t)between(r, 20e9, 90e9), LG_CTL_RESUME, -1);
 }
 
-void lg_dst_run_seed(uint64_t seed, int policy, int verbose, lg_dst_result_t *res) {
+void lg_dst_run_seed(uint64_t seed, int policy, int flags, lg_dst_result_t *res) {
     memset(res, 0, sizeof *res);
     lg_rng_t r;
     lg_rng_seed(&r, seed ^ 0x6c656761746fULL);
     lg_harness_config_t cfg;
     lg_harness_config_default(&cfg);
     cfg.seed = seed;
-    cfg.verbose = verbose;
+    cfg.verbose = (flags & LG_DST_VERBOSE) != 0;
     random_knobs(&r, &cfg.knobs);
     cfg.engine.policy = (int8_t)(policy >= 0 ? policy : (int)lg_rng_below(&r, 2));
     cfg.engine.max_groups = lg_rng_chance(&r, 0.1) ? 8 : 256; /* small pools overflow */
     /* Hedge-first policies: never uncovered, not for a moment. naive: by design it is,
      * and the exposure monitor must close it within the window. */
-    cfg.emergency_window_ns = cfg.engine.policy == LG_POLICY_NAIVE ? 10 * LG_NS_PER_S : 0;
+    cfg.emergency_window_ns = cfg.engine.policy != LG_POLICY_NAIVE ? 0
+                              : (flags & LG_DST_MEASURE) ? INT64_MAX / 4 : 10 * LG_NS_PER_S;
     lg_harness_t *h = NULL;
     int rc = lg_harness_create(&cfg, &h);
     if (rc == LG_OK) lg_harness_add_nifty(h);
