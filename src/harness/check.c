@@ -7,7 +7,8 @@
  *   2  ratchet: per pairing, short quantity committed <= protection filled (entry)
  *   3  once quiet, engine positions == exchange positions    (lg_harness_check_positions)
  *   4  a finished group holds its structure, a smaller complete one, or nothing
- *   5  one intent, one order at the exchange (no tag placed twice)
+ *   5  one intent, one order at the exchange: no tag placed twice, and no leg filled
+ *      beyond its quantity at the exchange (a re-sent duplicate under a new tag)
  *   6  exits never reverse more than the group holds
  *   8  filled quantities never decrease; replay reproduces state and commands
  *   9  after HALT no risk-increasing order is sent
@@ -178,6 +179,11 @@ static void check_fills(lg_harness_t *h) {
         }
         learn_pairing(h, s);
         s->exch[t.leg] += f.qty;
+        if (t.purpose == LG_PURPOSE_ENTRY) s->exch_entry[t.leg] += f.qty < 0 ? -f.qty : f.qty;
+        if (s->exch_entry[t.leg] > s->spec.legs[t.leg].qty)
+            lg_h_fail(h, "invariant 5: group %u leg %u filled %lld at the exchange for entry, "
+                      "more than its %lld (a duplicate order; fill of %s)", s->group, t.leg,
+                      (long long)s->exch_entry[t.leg], (long long)s->spec.legs[t.leg].qty, f.tag);
         check_group_at_exchange(h, s, &f);
     }
 }

@@ -30,6 +30,7 @@ typedef struct lg_h_sub {
     bool counted;
     lg_qty_t prev_entry[LG_MAX_LEGS], prev_rev[LG_MAX_LEGS];
     lg_qty_t exch[LG_MAX_LEGS];    /* net units the exchange filled for this group's legs */
+    lg_qty_t exch_entry[LG_MAX_LEGS]; /* units the exchange filled for entry orders */
     int8_t cover[LG_MAX_LEGS];     /* pairing, copied from the engine at the first fill */
     bool pairing_known;
 } lg_h_sub_t;

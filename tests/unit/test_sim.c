@@ -899,8 +899,39 @@ static void test_positions_event(void **state) {
     fx_free(f);
 }
 
+/* The fill journal lists every exchange fill in order, signed, with its tag, and
+ * agrees with positions. */
+static void test_fill_journal(void **state) {
+    (void)state;
+    lg_sim_knobs_t k = knobs();
+    k.p_partial = 1.0;
+    fx_t *f = fx_new(31, &k);
+    uint32_t tok = lg_sim_token(f->s, 0, LG_KIND_PE, -2);
+    assert_true(lg_sim_fill_count(f->s) == 0);
+    place(f, "FJ", tok, -1, LG_OT_MARKET, 10 * LOT, 0, 10);
+    fx_run(f, LG_NS_PER_S);
+    uint64_t n = lg_sim_fill_count(f->s);
+    assert_true(n >= 2 && n <= 4);
+    lg_qty_t sum = 0;
+    lg_ns_t last = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        lg_sim_fill_t fl;
+        assert_int_equal(lg_sim_fill(f->s, i, &fl), LG_OK);
+        assert_string_equal(fl.tag, "FJ");
+        assert_int_equal(fl.token, tok);
+        assert_true(fl.qty < 0 && fl.qty % LOT == 0 && fl.price > 0 && fl.at >= last);
+        last = fl.at;
+        sum += fl.qty;
+    }
+    assert_int_equal(sum, lg_sim_position(f->s, tok));
+    lg_sim_fill_t fl;
+    assert_int_equal(lg_sim_fill(f->s, n, &fl), LG_ERANGE);
+    fx_free(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fill_journal),
         cmocka_unit_test(test_chain),
         cmocka_unit_test(test_determinism),
         cmocka_unit_test(test_marketable_buy_fills),
