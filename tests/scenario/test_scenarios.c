@@ -10,6 +10,7 @@
  *   d  condor whose put protection never fills -> no short put ever sent; smaller or flat
  *   e  emergency reversal rejected twice (circuit) -> wider protection, alert, HALT
  *   f  a cancel loses the race to a fill during an emergency hedge -> exact reversal
+ *   g  kill switch: live and entering groups flattened, new risk refused until resumed
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -367,6 +368,42 @@ static void test_f_cancel_loses_race(void **st) {
     lg_harness_destroy(h);
 }
 
+/* ---- g: kill switch ------------------------------------------------------------------ */
+
+/* One group live, one entering with its short pending: KILL flattens both in unwind
+ * order, refuses new groups until a person resumes, and accepts them after. */
+static void test_g_kill_switch(void **st) {
+    (void)st;
+    lg_harness_t *h = make(18, LG_POLICY_RATCHET, 0);
+    lg_group_spec_t live = put_spread(h, 650, LG_INCOMPLETE_FLAT);
+    lg_group_spec_t entering = {.policy = -1, .on_incomplete = -1};
+    add_leg(h, &entering, LG_KIND_CE, 24200, -1, 1300);
+    add_leg(h, &entering, LG_KIND_CE, 24400, 1, 1300);
+    lg_sim_delay_fills(lg_harness_sim(h), entering.legs[0].token, 30 * S);
+    int a = lg_harness_submit_at(h, 1 * S, &live);
+    int b = lg_harness_submit_at(h, 2 * S, &entering);
+    lg_harness_control_at(h, 5 * S, LG_CTL_KILL, -1);
+    int refused = lg_harness_submit_at(h, 6 * S, &live);
+    lg_harness_control_at(h, 40 * S, LG_CTL_RESUME, -1);
+    int after = lg_harness_submit_at(h, 41 * S, &live);
+    run_ok(h, 120 * S);
+    lg_group_view_t va = view(h, a), vb = view(h, b), vc = view(h, after);
+    const lg_gstate_t want_a[] = {LG_GS_CREATED, LG_GS_VALIDATED, LG_GS_SUBMITTED,
+                                  LG_GS_PARTIALLY_FILLED, LG_GS_FILLED, LG_GS_HEDGED,
+                                  LG_GS_CLOSING, LG_GS_CLOSED};
+    assert_path(&va, want_a, LG_COUNT(want_a));
+    assert_int_equal(vb.state, LG_GS_EMERGENCY_HEDGED);
+    assert_int_equal(vb.legs[0].entry_filled, vb.legs[0].rev_filled);
+    assert_int_equal(lg_harness_group(h, refused), 0);
+    assert_int_equal(vc.state, LG_GS_HEDGED);
+    assert_int_equal(lg_engine_trading_state(lg_harness_engine(h)), LG_TS_ACTIVE);
+    /* only the group opened after the resume is held */
+    assert_int_equal(lg_sim_position(lg_harness_sim(h), live.legs[0].token), -650);
+    assert_int_equal(lg_sim_position(lg_harness_sim(h), live.legs[1].token), 650);
+    assert_int_equal(lg_sim_position(lg_harness_sim(h), entering.legs[1].token), 0);
+    lg_harness_destroy(h);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_short_rejected),
@@ -378,6 +415,7 @@ int main(void) {
         cmocka_unit_test(test_d_condor_wing_timeout_flat),
         cmocka_unit_test(test_e_emergency_rejected_twice),
         cmocka_unit_test(test_f_cancel_loses_race),
+        cmocka_unit_test(test_g_kill_switch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
