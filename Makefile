@@ -7,8 +7,8 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 SEEDS ?= 20000
-DST_SEEDS ?= 2000
-DST_SEEDS_ASAN ?= 300
+DST_SEEDS ?= 5000
+DST_SEEDS_ASAN ?= 400
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: all build deps run test test-release test-asan bench soak clean
