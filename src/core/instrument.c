@@ -364,7 +364,7 @@ static uint32_t token_slot(const lg_instruments_t *m, uint32_t token) {
         if (v == 0 || m->items[v - 1].token == token) return i;
         i = (i + 1) & mask;
     }
-    LG_ASSERT(!"token index has no empty slot"); /* load <= 1/2 makes this impossible */
+    lg_assert_fail("token index has no empty slot", __FILE__, __LINE__); /* load <= 1/2 makes this impossible */
     return 0;
 }
 

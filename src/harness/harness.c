@@ -131,7 +131,7 @@ int lg_harness_submit_at(lg_harness_t *h, lg_ns_t at, const lg_group_spec_t *spe
 }
 
 void lg_harness_control_at(lg_harness_t *h, lg_ns_t at, lg_control_op_t op, int submission) {
-    script_add(h, (lg_h_script_t){.at = at, .kind = 1, .sub = submission, .op = op});
+    script_add(h, (lg_h_script_t){.at = at, .kind = 1, .sub = submission, .op = (int)op});
 }
 
 void lg_harness_exit_after(lg_harness_t *h, int submission, lg_ns_t hold_ns) {

@@ -204,7 +204,7 @@ void lg_sim_request(lg_sim_t *s, const lg_cmd_t *cmd, lg_ns_t now) {
         break;
     }
     default:
-        LG_ASSERT(!"unknown command kind");
+        lg_assert_fail("unknown command kind", __FILE__, __LINE__);
     }
 }
 

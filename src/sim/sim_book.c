@@ -79,7 +79,7 @@ static void tag_insert(lg_sim_t *s, uint32_t oi) {
             return;
         }
     }
-    LG_ASSERT(!"tag index full"); /* cannot happen: nslots >= 2 * max_orders */
+    lg_assert_fail("tag index full", __FILE__, __LINE__); /* cannot happen: nslots >= 2 * max_orders */
 }
 
 uint32_t lg_simb_find_tag(const lg_sim_t *s, const char *tag, uint32_t *count) {
@@ -194,7 +194,7 @@ static lg_paise_t band_price(lg_sim_t *s, const lg_cmd_t *c, uint32_t ii, int mp
     case LG_OT_SLM:
         return c->trigger;
     }
-    LG_ASSERT(!"order type");
+    lg_assert_fail("order type", __FILE__, __LINE__);
     return 0;
 }
 
@@ -460,7 +460,7 @@ void lg_simb_world(lg_sim_t *s, const sim_item_t *it, lg_ns_t t) {
         on_cancel(s, it->order, t);
         break;
     default:
-        LG_ASSERT(!"not a world action");
+        lg_assert_fail("not a world action", __FILE__, __LINE__);
     }
 }
 

@@ -150,6 +150,6 @@ void lg_sims_event(lg_sim_t *s, const sim_item_t *it, lg_event_t *ev) {
         positions_event(s, ev);
         break;
     default:
-        LG_ASSERT(!"not a delivery");
+        lg_assert_fail("not a delivery", __FILE__, __LINE__);
     }
 }
