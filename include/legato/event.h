@@ -85,6 +85,7 @@ typedef struct lg_event {
             char tag[LG_TAG_MAX + 1];
             bool definitive; /* false: the outcome is unknown */
             bool is_cancel;  /* the failed request was a cancel */
+            bool is_lookup;  /* a look-up by tag (QUERY_ORDER) found no such order */
             int32_t http_status;
             char message[LG_STATUS_MSG_MAX];
         } error;

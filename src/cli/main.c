@@ -11,6 +11,7 @@
  */
 #include "legato/harness.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,10 @@ static int cmd_dst(int argc, char **argv) {
 int lg_cli_demo(void);
 
 int main(int argc, char **argv) {
+    /* Each simulated seed allocates and frees the same large pools: keep them on the
+     * heap (reused) rather than in fresh mappings that fault in page by page. */
+    mallopt(M_MMAP_THRESHOLD, 512 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -450,11 +450,35 @@ static int on_ack(lg_engine_t *e, const lg_event_t *ev) {
     return LG_OK;
 }
 
+/* A look-up by tag found no such order. Only an order whose placement is in doubt
+ * (SENT without an answer, or UNKNOWN) can be missing; it becomes REJECTED after
+ * LG_ORDER_NOT_FOUND_CONFIRM misses one silence interval apart, never on the first. */
+static int on_lookup_miss(lg_engine_t *e, found_t *f, const lg_event_t *ev) {
+    lg_ostate_t from = f->o->state;
+    if (from != LG_OS_SENT && from != LG_OS_UNKNOWN) {
+        return refuse(e, LG_EMISMATCH, f->g->id, f->o->tag,
+                      "look-up found no order %s, which the broker reported as %s", f->o->tag,
+                      lg_ostate_name(from));
+    }
+    if (from == LG_OS_SENT) lg_order_on_send_error(f->o, false, e->now); /* now in doubt */
+    int rc = lg_order_on_send_error(f->o, true, e->now);                /* one miss */
+    LG_ASSERT(rc == LG_OK);
+    record_order_state(e, f->g, f->o, from);
+    lg_eng_alert(e, LG_ALERT_WARN, 0, f->g->id, "order %s not found at the broker (%u of %u): %.80s",
+                 f->o->tag, (unsigned)f->o->not_found, (unsigned)LG_ORDER_NOT_FOUND_CONFIRM,
+                 ev->u.error.message);
+    if (f->o->state == LG_OS_REJECTED) order_rejected(e, f->g, f->o);
+    group_touch(e, f->g);
+    return LG_OK;
+}
+
 static int on_error(lg_engine_t *e, const lg_event_t *ev) {
     found_t f;
     int rc = find_order(e, ev->u.error.tag, "error", &f);
     if (rc != LG_OK) return rc;
+    if (ev->u.error.is_lookup) return on_lookup_miss(e, &f, ev);
     if (ev->u.error.is_cancel) {
+        f.o->cancel_at = e->now; /* answered: the next try waits a full interval */
         /* The cancel lost (already filled or rejected): ask for the final state. */
         if (!lg_ostate_terminal(f.o->state) && lg_eng_room(e, 1, 0)) {
             lg_cmd_t *c = lg_eng_cmd(e, LG_CMD_QUERY_ORDER, true);
@@ -520,6 +544,7 @@ static int on_update(lg_engine_t *e, const lg_event_t *ev) {
                       (long long)f.o->filled);
     }
     record_order_state(e, f.g, f.o, from);
+    if (f.o->cancel_sent) f.o->cancel_at = e->now; /* the order is talking: wait again */
     if (r.fill_delta > 0) apply_fill(e, f.g, f.o, &r);
     /* Rejected, or cancelled by the exchange rather than by us: the order failed. */
     bool failed = (f.o->state == LG_OS_REJECTED && from != LG_OS_REJECTED) ||
@@ -568,8 +593,10 @@ static int on_tick(lg_engine_t *e, const lg_event_t *ev) {
         lg_group_t *g = &e->groups[e->entering[i]];
         LG_ASSERT(lg_group_in_entry(g));
         if (!lg_eng_room(e, 2 * LG_MAX_LEGS, 8 * LG_MAX_LEGS)) {
-            lg_eng_defer(e); /* the next step's wake-up evaluates it again */
-            break;
+            g->exposure_due = true; /* evaluated at the next wake-up, which is now */
+            lg_eng_schedule(e, g);
+            lg_eng_defer(e);
+            continue;
         }
         for (uint32_t l = 0; l < g->n_legs; l++) {
             if (g->legs[l].ins_index == idx ||

@@ -55,6 +55,8 @@ typedef struct lg_group {
     uint32_t next_child;                  /* child number of the next order (its tag) */
     lg_ns_t created_ns, finished_ns, deadline_ns;
     bool naked_on, delta_on;             /* breaching now, since naked_since / delta_since */
+    bool exposure_due;                   /* a tick could not be evaluated: do it now */
+    bool slots_alerted;                  /* "no order slots" said once */
     lg_ns_t naked_since, delta_since;
     lg_ns_t naked_mark;                  /* naked_lot_ns accumulated up to here */
     lg_qty_t naked;                      /* uncovered short units */

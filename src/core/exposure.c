@@ -77,6 +77,7 @@ static void accumulate(lg_engine_t *e, lg_group_t *g) {
 
 void lg_exposure_evaluate(lg_engine_t *e, lg_group_t *g) {
     if (g->id == 0 || lg_group_finished(g) || g->state == LG_GS_CREATED) return;
+    g->exposure_due = false;
     accumulate(e, g);
     g->naked = lg_exposure_naked(g);
     if (g->naked > 0 && !g->naked_on) g->naked_since = e->now;

@@ -254,7 +254,10 @@ static void compact(lg_engine_t *e, lg_group_t *g) {
     uint32_t keep = 0;
     for (uint32_t i = 0; i < g->n_orders; i++) {
         const lg_order_t *o = &e->orders[g->orders[i]];
-        if ((o->state == LG_OS_REJECTED || o->state == LG_OS_CANCELLED) && o->filled == 0) {
+        /* not one rejected only because look-ups missed it: that one may yet appear */
+        bool gone = (o->state == LG_OS_REJECTED && o->not_found == 0) ||
+                    o->state == LG_OS_CANCELLED;
+        if (gone && o->filled == 0) {
             LG_ASSERT(e->n_free_orders < e->cfg.max_orders);
             e->free_orders[e->n_free_orders++] = g->orders[i];
             continue;
@@ -285,10 +288,12 @@ int lg_group_send(lg_engine_t *e, lg_group_t *g, uint32_t leg, uint8_t purpose, 
     uint32_t room = LG_GROUP_MAX_ORDERS - (purpose == LG_PURPOSE_ENTRY ? LG_GROUP_REVERSAL_RESERVE : 0);
     if (g->n_orders + n > room) compact(e, g);
     if (g->n_orders + n > room || e->n_free_orders < n || g->next_child + n > LG_TAG_CHILD_MAX + 1) {
-        lg_eng_alert(e, LG_ALERT_CRITICAL, LG_EPOOL_FULL, g->id,
+        if (!g->slots_alerted)
+            lg_eng_alert(e, LG_ALERT_CRITICAL, LG_EPOOL_FULL, g->id,
                      "group %u: no room for %u more %s orders (group %u/%u, pool %u free)", g->id,
                      n, purpose == LG_PURPOSE_ENTRY ? "entry" : "reversal", g->n_orders, room,
                      e->n_free_orders);
+        g->slots_alerted = true;
         return LG_EPOOL_FULL;
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -403,7 +408,7 @@ void lg_group_wake(lg_engine_t *e, lg_group_t *g) {
     }
     query_silent(e, g);
     lg_ns_t t = next_silence(e, g);
-    if (trading_state_pending(e, g)) t = e->now;
+    if (trading_state_pending(e, g) || g->exposure_due) t = e->now;
     if (state_in_entry(g->state)) {
         t = LG_MIN(t, g->deadline_ns);
         if (g->naked_on) t = LG_MIN(t, g->naked_since + e->cfg.naked_grace_ns);

@@ -19,7 +19,7 @@ void lg_harness_config_default(lg_harness_config_t *c) {
     c->check_invariants = true;
     c->record = true;
     c->emergency_window_ns = 10 * LG_NS_PER_S;
-    c->max_events = 500000;
+    c->max_events = 2000000;
 }
 
 int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {

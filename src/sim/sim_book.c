@@ -269,7 +269,7 @@ void lg_simb_place(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now) {
     uint32_t ii = lg_simm_find(s, c->token);
     if (ii == LG_SIM_NONE) {
         snprintf(msg, sizeof msg, "Invalid instrument token %u", c->token);
-        lg_sims_error(s, t_ack, c->tag, LG_SIM_NONE, true, false, 400, msg);
+        lg_sims_error(s, t_ack, c->tag, LG_SIM_NONE, true, LG_SIM_ERR_PLACE, 400, msg);
         return;
     }
     int mprot = c->mprot_pct == -1 ? LG_SIM_DEFAULT_MPROT : c->mprot_pct;
@@ -277,23 +277,23 @@ void lg_simb_place(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now) {
     bool rms = false;
     if (!check_shape(c, &s->ins[ii], msg, sizeof msg) ||
         !check_risk(s, c, ii, mprot, &limit, &rms, msg, sizeof msg)) {
-        lg_sims_error(s, t_ack, c->tag, LG_SIM_NONE, true, false, 400, msg);
+        lg_sims_error(s, t_ack, c->tag, LG_SIM_NONE, true, LG_SIM_ERR_PLACE, 400, msg);
         return;
     }
     if (s->n_orders == s->cfg.max_orders || lg_simq_room(&s->q) < LG_SIM_HEADROOM) {
         s->overflows++;
-        lg_sims_error(s, t_ack, c->tag, LG_SIM_NONE, true, false, 400, MSG_FULL);
+        lg_sims_error(s, t_ack, c->tag, LG_SIM_NONE, true, LG_SIM_ERR_PLACE, 400, MSG_FULL);
         return;
     }
     lg_ns_t t_late = now + k->ack_max_ns + lg_sims_latency(s, k->ack_min_ns, k->ack_max_ns);
     if (lg_rng_chance(&s->rng, k->p_lost_send)) {
-        lg_sims_error(s, t_late, c->tag, LG_SIM_NONE, false, false, 504, MSG_TIMEOUT);
+        lg_sims_error(s, t_late, c->tag, LG_SIM_NONE, false, LG_SIM_ERR_PLACE, 504, MSG_TIMEOUT);
         return;
     }
     bool unknown = lg_rng_chance(&s->rng, k->p_unknown_send);
     uint32_t oi = new_order(s, c, ii, mprot, limit, rms);
     if (unknown) {
-        lg_sims_error(s, t_late, c->tag, oi, false, false, 504, MSG_TIMEOUT);
+        lg_sims_error(s, t_late, c->tag, oi, false, LG_SIM_ERR_PLACE, 504, MSG_TIMEOUT);
     } else {
         lg_sims_ack(s, t_ack, oi);
     }
@@ -438,7 +438,7 @@ static void on_cancel(lg_sim_t *s, uint32_t oi, lg_ns_t t) {
     if (o->st >= SO_COMPLETE) {
         const lg_sim_knobs_t *k = &s->cfg.knobs;
         lg_ns_t at = t + lg_sims_latency(s, k->update_min_ns, k->update_max_ns);
-        lg_sims_error(s, at, o->tag, oi, true, true, 400, MSG_CANCEL_LOST);
+        lg_sims_error(s, at, o->tag, oi, true, LG_SIM_ERR_CANCEL, 400, MSG_CANCEL_LOST);
         return;
     }
     if (pending) lg_sims_update(s, oi, t, LG_KS_CANCEL_PENDING, NULL);
@@ -488,7 +488,7 @@ void lg_simb_cancel(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now) {
         if (by_id) snprintf(msg, sizeof msg, "Invalid order_id %.32s", c->broker_id);
         else snprintf(msg, sizeof msg, "no order with tag %.20s", c->tag);
         lg_ns_t at = now + lg_sims_latency(s, k->ack_min_ns, k->ack_max_ns);
-        lg_sims_error(s, at, c->tag, LG_SIM_NONE, true, true, 400, msg);
+        lg_sims_error(s, at, c->tag, LG_SIM_NONE, true, LG_SIM_ERR_CANCEL, 400, msg);
         return;
     }
     lg_sims_world(s, now + lg_sims_latency(s, k->ack_min_ns, k->ack_max_ns), SK_CANCEL, oi);
@@ -501,7 +501,7 @@ void lg_simb_query(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now) {
     if (oi == LG_SIM_NONE) {
         char msg[LG_STATUS_MSG_MAX];
         snprintf(msg, sizeof msg, "no order with tag %.20s", c->tag);
-        lg_sims_error(s, at, c->tag, LG_SIM_NONE, true, false, 404, msg);
+        lg_sims_error(s, at, c->tag, LG_SIM_NONE, true, LG_SIM_ERR_LOOKUP, 404, msg);
         return;
     }
     lg_sims_answer(s, oi, at);

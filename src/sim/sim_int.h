@@ -60,7 +60,7 @@ typedef struct sim_item {
     uint8_t kind;       /* sim_kind_t */
     uint8_t status;     /* SK_UPDATE: lg_kstatus_t */
     bool definitive;    /* SK_ERROR */
-    bool is_cancel;     /* SK_ERROR */
+    uint8_t about;      /* SK_ERROR: LG_SIM_ERR_PLACE / _CANCEL / _LOOKUP */
     int32_t http;       /* SK_ERROR */
     uint32_t order;     /* order index, LG_SIM_NONE if the exchange has none */
     lg_qty_t filled;    /* SK_UPDATE snapshot */
@@ -242,7 +242,9 @@ lg_kstatus_t lg_simb_kstatus(const sim_order_t *o);
 
 /* sim_send.c */
 void lg_sims_error(lg_sim_t *s, lg_ns_t t, const char *tag, uint32_t order, bool definitive,
-                   bool is_cancel, int32_t http, const char *msg);
+                   uint8_t about, int32_t http, const char *msg);
+/* What a request error answers. */
+enum { LG_SIM_ERR_PLACE = 0, LG_SIM_ERR_CANCEL, LG_SIM_ERR_LOOKUP };
 void lg_sims_ack(lg_sim_t *s, lg_ns_t t, uint32_t order);
 /* An update of the order's current state from the exchange at t, subject to faults. */
 void lg_sims_update(lg_sim_t *s, uint32_t order, lg_ns_t t, lg_kstatus_t st, const char *msg);

@@ -41,9 +41,9 @@ void lg_sims_world(lg_sim_t *s, lg_ns_t t, sim_kind_t kind, uint32_t order) {
 }
 
 void lg_sims_error(lg_sim_t *s, lg_ns_t t, const char *tag, uint32_t order, bool definitive,
-                   bool is_cancel, int32_t http, const char *msg) {
-    LG_ASSERT(s != NULL && tag != NULL && msg != NULL);
-    sim_item_t it = {.kind = SK_ERROR, .definitive = definitive, .is_cancel = is_cancel,
+                   uint8_t about, int32_t http, const char *msg) {
+    LG_ASSERT(s != NULL && tag != NULL && msg != NULL && about <= LG_SIM_ERR_LOOKUP);
+    sim_item_t it = {.kind = SK_ERROR, .definitive = definitive, .about = about,
                      .http = http, .order = order};
     lg_strlcpy(it.tag, tag, sizeof it.tag);
     lg_strlcpy(it.msg, msg, sizeof it.msg);
@@ -139,7 +139,8 @@ void lg_sims_event(lg_sim_t *s, const sim_item_t *it, lg_event_t *ev) {
         ev->kind = LG_EV_ORDER_ERROR;
         lg_strlcpy(ev->u.error.tag, it->tag, sizeof ev->u.error.tag);
         ev->u.error.definitive = it->definitive;
-        ev->u.error.is_cancel = it->is_cancel;
+        ev->u.error.is_cancel = it->about == LG_SIM_ERR_CANCEL;
+        ev->u.error.is_lookup = it->about == LG_SIM_ERR_LOOKUP;
         ev->u.error.http_status = it->http;
         lg_strlcpy(ev->u.error.message, it->msg, sizeof ev->u.error.message);
         break;

@@ -659,6 +659,7 @@ static void test_query_unknown_tag(void **state) {
     assert_non_null(e);
     assert_true(e->u.error.definitive);
     assert_false(e->u.error.is_cancel);
+    assert_true(e->u.error.is_lookup);
     assert_string_equal(e->u.error.message, "no order with tag LNOSUCH");
     fx_free(f);
 }
