@@ -313,12 +313,47 @@ static void test_reject_unwinds(void **st) {
     fx_free(f);
 }
 
+/* A look-up that finds nothing never settles an order on its own: the first miss
+ * leaves it in doubt (UNKNOWN), the second one, later, makes it REJECTED. */
+static void test_lookup_miss_twice(void **st) {
+    (void)st;
+    fx_t *f = fx_new(8);
+    uint32_t g = submit(f, call_spread(650));
+    char prot[LG_TAG_MAX + 1];
+    snprintf(prot, sizeof prot, "%s", f->out.cmds[0].tag);
+    lg_event_t miss = {.kind = LG_EV_ORDER_ERROR};
+    snprintf(miss.u.error.tag, sizeof miss.u.error.tag, "%s", prot);
+    miss.u.error.definitive = true;
+    miss.u.error.is_lookup = true;
+    miss.u.error.http_status = 404;
+    assert_int_equal(step(f, &miss), LG_OK);
+    const lg_order_t *o = lg_engine_group_order(f->e, g, 0);
+    assert_int_equal(o->state, LG_OS_UNKNOWN);
+    lg_group_view_t v;
+    lg_engine_group(f->e, g, &v);
+    assert_int_equal(v.state, LG_GS_SUBMITTED);
+    assert_int_equal(v.legs[1].entry_committed, 650); /* still counted: it may exist */
+    assert_int_equal(step(f, &miss), LG_OK);
+    assert_int_equal(o->state, LG_OS_REJECTED);
+    lg_engine_group(f->e, g, &v);
+    assert_int_equal(v.state, LG_GS_EMERGENCY_HEDGED); /* nothing filled: flat at once */
+    /* a miss for an order the broker acknowledged is a contradiction, refused */
+    g = submit(f, call_spread(650));
+    snprintf(prot, sizeof prot, "%s", f->out.cmds[0].tag);
+    ack(f, prot, "1000000000000000009");
+    snprintf(miss.u.error.tag, sizeof miss.u.error.tag, "%s", prot);
+    assert_int_equal(step(f, &miss), LG_EMISMATCH);
+    assert_true(alert_mentions(&f->out, prot));
+    fx_free(f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ratchet_flow),       cmocka_unit_test(test_unknown_order),
         cmocka_unit_test(test_overfill_and_bad_price), cmocka_unit_test(test_idempotent_updates),
         cmocka_unit_test(test_bad_specs),          cmocka_unit_test(test_pool_full),
         cmocka_unit_test(test_halted_refuses_risk), cmocka_unit_test(test_reject_unwinds),
+        cmocka_unit_test(test_lookup_miss_twice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
