@@ -33,6 +33,7 @@ static void random_knobs(lg_rng_t *r, lg_sim_knobs_t *k) {
     k->p_dup_update = lg_rng_chance(r, 0.5) ? between(r, 0, 0.1) : 0;
     k->p_reorder = lg_rng_chance(r, 0.5) ? between(r, 0, 0.2) : 0;
     k->p_unknown_send = lg_rng_chance(r, 0.4) ? between(r, 0, 0.05) * heat : 0;
+    k->p_lost_send = lg_rng_chance(r, 0.3) ? between(r, 0, 0.03) * heat : 0;
     k->p_no_liquidity = lg_rng_chance(r, 0.5) ? between(r, 0, 0.3) : 0;
     k->vol_annual = between(r, 0.08, 0.6);
     k->jump_per_hour = lg_rng_chance(r, 0.5) ? between(r, 0, 60) : 0;
