@@ -1,8 +1,9 @@
 /*
  * engine_int.h — the engine's private structures, shared by the files that make up
- * the core: engine.c (step dispatch, pools, trading state, wake-ups), group.c (the
- * group lifecycle and its transition table), entry.c (hedge-first release),
- * unwind.c (emergency hedge and exits), exposure.c (interim exposure).
+ * the core: engine.c (the step, trading state, views), pool.c (output helpers, pools,
+ * the wake-up heap), handlers.c (one function per event kind), group.c (the group
+ * lifecycle and its transition table), entry.c (hedge-first release), unwind.c
+ * (emergency hedge and exits), exposure.c (interim exposure), view.c (snapshots).
  *
  * Pools are allocated once by lg_engine_create. An update finds its order through its
  * tag: group id -> group slot -> child number, which is the order's position in the
@@ -97,7 +98,25 @@ struct lg_engine {
     lg_ns_t now;
 };
 
-/* engine.c */
+/* pool.c */
+int lg_eng_refuse(lg_engine_t *e, int code, uint32_t group, const char *tag, const char *fmt,
+                  ...) __attribute__((format(printf, 5, 6)));
+lg_group_t *lg_eng_group_alloc(lg_engine_t *e);
+void lg_eng_unschedule(lg_engine_t *e, lg_group_t *g);
+lg_ns_t lg_eng_next_wake(const lg_engine_t *e);
+lg_group_t *lg_eng_heap_top(lg_engine_t *e);
+
+/* handlers.c */
+void lg_eng_touch(lg_engine_t *e, lg_group_t *g);
+int lg_eng_on_submit(lg_engine_t *e, const lg_group_spec_t *spec);
+int lg_eng_on_ack(lg_engine_t *e, const lg_event_t *ev);
+int lg_eng_on_error(lg_engine_t *e, const lg_event_t *ev);
+int lg_eng_on_update(lg_engine_t *e, const lg_event_t *ev);
+int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev);
+int lg_eng_on_control(lg_engine_t *e, const lg_event_t *ev);
+int lg_eng_on_positions(lg_engine_t *e, const lg_event_t *ev);
+
+/* engine.c and pool.c */
 lg_group_t *lg_eng_group_by_id(lg_engine_t *e, uint32_t id);
 const lg_group_t *lg_eng_group_const(const lg_engine_t *e, uint32_t id);
 /* The order in table position `slot` (0 .. n_orders-1). */
