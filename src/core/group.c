@@ -7,17 +7,18 @@
  * Transition table (trigger -> function; every transition journals
  * LG_REC_GROUP_STATE {from, to, reason}); docs/STATE_MACHINES.md explains each:
  *
- *   CREATED -> VALIDATED          submit, spec valid, trading ACTIVE   on_submit
- *   CREATED -> REJECTED           spec invalid / trading not ACTIVE    on_submit
+ *   CREATED -> VALIDATED          submit, spec valid, trading ACTIVE   lg_eng_on_submit
+ *   CREATED -> REJECTED           spec invalid / trading not ACTIVE    lg_eng_on_submit
  *   VALIDATED -> SUBMITTED        first orders released               lg_entry_release
- *   SUBMITTED|PARTIALLY_* -> PARTIALLY_FILLED   a fill, all covered    entry_state
+ *   SUBMITTED|PARTIALLY_* -> PARTIALLY_FILLED   a fill, all covered    lg_entry_progress
  *   SUBMITTED|PARTIALLY_* -> PARTIALLY_EXPOSED  a fill leaves exposure lg_exposure_evaluate
  *   PARTIALLY_EXPOSED -> PARTIALLY_FILLED       exposure closed        lg_exposure_evaluate
- *   SUBMITTED|PARTIALLY_* -> FILLED every leg at target                entry_state
- *   FILLED -> HEDGED              broker positions agree               on_positions
+ *   SUBMITTED|PARTIALLY_* -> FILLED every leg at target                lg_entry_progress
+ *   FILLED -> HEDGED              broker positions agree               lg_eng_on_positions
  *   entry states -> FAILED        reject, timeout, exposure, kill      lg_unwind_start
  *   FAILED -> EMERGENCY_HEDGED    every fill reversed and confirmed    lg_unwind_progress
  *   FAILED -> FILLED              shrink: a smaller complete structure lg_unwind_progress
+ *   FILLED|HEDGED -> FAILED       a late fill moves it off its structure apply_fill
  *   FILLED|HEDGED -> CLOSING      exit, kill                           lg_unwind_start
  *   CLOSING -> CLOSED             flat, confirmed                      lg_unwind_progress
  *   EMERGENCY_HEDGED|CLOSED -> FAILED  a late fill after finishing     apply_fill
