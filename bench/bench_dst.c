@@ -10,6 +10,8 @@
  */
 #include "legato/harness.h"
 
+#include "bench_util.h"
+
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,21 +20,10 @@
 #define SEEDS 300
 #define MAX_TIMES (SEEDS * 60)
 
-static double wall_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_ns(const void *a, const void *b) {
-    lg_ns_t x = *(const lg_ns_t *)a, y = *(const lg_ns_t *)b;
-    return (x > y) - (x < y);
-}
-
 static void run_policy(lg_policy_t p, lg_ns_t *times) {
     uint64_t groups = 0, emergencies = 0, failures = 0, nt = 0, halts = 0;
     int64_t uncovered = 0, cost = 0;
-    double t0 = wall_s();
+    double t0 = ((double)bench_clock_ns() / 1e9);
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
         lg_dst_result_t r;
         lg_dst_run_seed(seed, (int)p, LG_DST_MEASURE, &r);
@@ -45,8 +36,8 @@ static void run_policy(lg_policy_t p, lg_ns_t *times) {
         for (uint32_t i = 0; i < r.stats.n_fill_time && nt < MAX_TIMES; i++)
             times[nt++] = r.stats.fill_time[i];
     }
-    double secs = wall_s() - t0;
-    qsort(times, nt, sizeof *times, cmp_ns);
+    double secs = ((double)bench_clock_ns() / 1e9) - t0;
+    qsort(times, nt, sizeof *times, bench_cmp_ns);
     double per_k = groups ? 1000.0 / (double)groups : 0;
     printf("{\"name\":\"dst_policies\",\"policy\":\"%s\",\"seeds\":%d,\"groups\":%llu,"
            "\"uncovered_short_lot_s_per_1000_groups\":%.3f,\"finish_ms_p50\":%.1f,"

@@ -7,22 +7,13 @@
  */
 #include "legato/harness.h"
 
+#include "bench_util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #define MAX_EVENTS 400000
-
-static lg_ns_t clock_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (lg_ns_t)ts.tv_sec * LG_NS_PER_S + ts.tv_nsec;
-}
-
-static int cmp_ns(const void *a, const void *b) {
-    lg_ns_t x = *(const lg_ns_t *)a, y = *(const lg_ns_t *)b;
-    return (x > y) - (x < y);
-}
 
 /* Records one seed's session: 40 groups, faults on. */
 static lg_harness_t *record(uint64_t seed) {
@@ -76,9 +67,9 @@ int main(void) {
             lg_event_t ev;
             lg_ns_t at;
             lg_harness_logged(h, i, &ev, &at);
-            lg_ns_t t0 = clock_ns();
+            lg_ns_t t0 = bench_clock_ns();
             lg_engine_step(e, &ev, at, &out);
-            lg_ns_t dt = clock_ns() - t0;
+            lg_ns_t dt = bench_clock_ns() - t0;
             lat[n++] = dt;
             total += dt;
             cmds += out.n_cmds;
@@ -86,7 +77,7 @@ int main(void) {
         lg_engine_destroy(e);
         lg_harness_destroy(h);
     }
-    qsort(lat, n, sizeof *lat, cmp_ns);
+    qsort(lat, n, sizeof *lat, bench_cmp_ns);
     double eps = total > 0 ? (double)n / ((double)total / 1e9) : 0;
     printf("{\"name\":\"engine_step\",\"events\":%u,\"commands\":%llu,\"events_per_s\":%.0f,"
            "\"p50_ns\":%lld,\"p99_ns\":%lld,\"p999_ns\":%lld,\"max_ns\":%lld,"

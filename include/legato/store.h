@@ -1,0 +1,101 @@
+/*
+ * store.h — the SQLite store: the append-only journal `execution_events` and the
+ * projections derived from it (order_groups, orders, fills, positions), one
+ * transaction per engine step.
+ *
+ * The file is a SQLite database in WAL mode, stamped with legato's application_id and
+ * a schema version (PRAGMA user_version). Opening checks both: a foreign database is
+ * refused (LG_EMISMATCH), a schema newer than this build too (LG_ERANGE), a corrupt
+ * file (LG_EIO); an older schema is migrated one version at a time, each step in its
+ * own transaction. Automatic checkpoints are off: the shell calls lg_store_checkpoint
+ * when it is idle, so a step's commit never pays for one.
+ *
+ * One step = one transaction: the input event, then every record and every command
+ * of the step, each a row of execution_events whose payload is its lg_jrnl_* encoding,
+ * plus the projection updates the records imply. Either all of it is committed or
+ * none of it (an error rolls back and is reported; the store stays usable).
+ *
+ * Errors: LG_EIO (SQLite failed; lg_store_errmsg says why, naming the file),
+ * LG_ENOSPACE (disk full), LG_EMISMATCH / LG_ERANGE (open: foreign file / future
+ * schema), LG_EPARSE (a journal row that does not decode, naming its seq). A store
+ * is used from one thread at a time.
+ */
+#ifndef LEGATO_STORE_H
+#define LEGATO_STORE_H
+
+#include "legato/base.h"
+#include "legato/event.h"
+#include "legato/journal.h"
+
+/* PRAGMA application_id of every legato store ("LGT1"). */
+#define LG_STORE_APP_ID 0x4C475431
+/* The schema version this build writes (PRAGMA user_version). */
+#define LG_STORE_SCHEMA_VERSION 1
+/* lg_store_read's return value past the last row. */
+#define LG_STORE_END 1
+/* Room for lg_store_errmsg's text. */
+#define LG_STORE_ERR_MAX 256
+
+typedef enum lg_durability {
+    LG_DUR_FULL = 0,   /* synchronous=FULL: every committed step survives a power loss */
+    LG_DUR_NORMAL = 1, /* synchronous=NORMAL: survives a process crash; a power loss
+                          may lose the last steps (reconciliation recovers them) */
+} lg_durability_t;
+
+typedef enum lg_ckpt_mode {
+    LG_CKPT_PASSIVE = 0,  /* copy what it can, never wait */
+    LG_CKPT_TRUNCATE = 1, /* copy everything and truncate the WAL (waits for readers) */
+} lg_ckpt_mode_t;
+
+typedef struct lg_store lg_store_t;
+
+/* One row of execution_events, decoded. `item` says which member is valid. A
+ * POSITIONS event's rows point into the store and stay valid until the next
+ * lg_store_read or lg_store_close. */
+typedef struct lg_store_row {
+    uint64_t seq;  /* 1, 2, 3 ... in commit order */
+    lg_ns_t time_ns; /* the step's now */
+    uint64_t step; /* 1, 2, 3 ... one per lg_store_append_step */
+    lg_jrnl_item_t item;
+    int32_t kind;  /* lg_ev_kind_t, lg_rec_kind_t or lg_cmd_kind_t */
+    uint32_t grp;  /* the group the row concerns, 0 if none */
+    union {
+        lg_event_t ev;
+        lg_record_t rec;
+        lg_cmd_t cmd;
+    } u;
+} lg_store_row_t;
+
+/* Opens (creating if needed) the store at path. On error *out is NULL and err (if
+ * errcap > 0) holds a message naming the file. */
+int lg_store_open(const char *path, lg_durability_t d, lg_store_t **out, char *err, size_t errcap);
+/* Closes s (NULL is allowed). Nothing is lost: every committed step is in the file. */
+void lg_store_close(lg_store_t *s);
+
+/* Journals one step: ev (stepped at now) and out's records and commands, with the
+ * projections, in one transaction. Alerts are not journaled. */
+int lg_store_append_step(lg_store_t *s, lg_ns_t now, const lg_event_t *ev, const lg_out_t *out);
+
+/* Reads the first row whose seq >= from_seq: LG_OK, LG_STORE_END past the last row,
+ * LG_EPARSE when its payload (or its columns) do not decode, LG_EIO. Iterate with
+ * `for (seq = 1; lg_store_read(s, seq, &r) == LG_OK; seq = r.seq + 1)`. */
+int lg_store_read(lg_store_t *s, uint64_t from_seq, lg_store_row_t *row);
+
+/* Projections. A token never filled holds 0; an unknown group is LG_EUNKNOWN_GROUP. */
+int lg_store_position(lg_store_t *s, uint32_t token, lg_qty_t *qty);
+int lg_store_group_state(lg_store_t *s, uint32_t id, int32_t *state);
+
+/* Last seq and step written (0, 0 for an empty journal). */
+void lg_store_last(const lg_store_t *s, uint64_t *seq, uint64_t *step);
+
+/* Moves WAL content into the database file (see lg_ckpt_mode_t). */
+int lg_store_checkpoint(lg_store_t *s, lg_ckpt_mode_t mode);
+
+/* An integer PRAGMA of the store's connection (e.g. "synchronous"); name is
+ * lower-case letters and '_' only. For diagnostics and tests. */
+int lg_store_pragma(lg_store_t *s, const char *name, int64_t *value);
+
+/* The last error's text ("" if none); never NULL. */
+const char *lg_store_errmsg(const lg_store_t *s);
+
+#endif
