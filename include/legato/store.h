@@ -1,7 +1,7 @@
 /*
  * store.h — the SQLite store: the append-only journal `execution_events` and the
  * projections derived from it (order_groups, orders, fills, positions), one
- * transaction per engine step.
+ * transaction per engine step or per batch of steps.
  *
  * The file is a SQLite database in WAL mode, stamped with legato's application_id and
  * a schema version (PRAGMA user_version). Opening checks both: a foreign database is
@@ -14,6 +14,11 @@
  * of the step, each a row of execution_events whose payload is its lg_jrnl_* encoding,
  * plus the projection updates the records imply. Either all of it is committed or
  * none of it (an error rolls back and is reported; the store stays usable).
+ *
+ * A batch (lg_store_begin .. lg_store_commit) puts several steps in one transaction:
+ * the unit is then the batch. Its steps are numbered as single appends would number
+ * them; either all of them are committed or none, and any failure inside it (an append
+ * or the commit) rolls the whole batch back and closes it.
  *
  * Errors: LG_EIO (SQLite failed; lg_store_errmsg says why, naming the file),
  * LG_ENOSPACE (disk full), LG_EMISMATCH / LG_ERANGE (open: foreign file / future
@@ -69,12 +74,30 @@ typedef struct lg_store_row {
 /* Opens (creating if needed) the store at path. On error *out is NULL and err (if
  * errcap > 0) holds a message naming the file. */
 int lg_store_open(const char *path, lg_durability_t d, lg_store_t **out, char *err, size_t errcap);
-/* Closes s (NULL is allowed). Nothing is lost: every committed step is in the file. */
+/* Closes s (NULL is allowed). Nothing is lost: every committed step is in the file; an
+ * open batch is rolled back. */
 void lg_store_close(lg_store_t *s);
 
 /* Journals one step: ev (stepped at now) and out's records and commands, with the
- * projections, in one transaction. Alerts are not journaled. */
+ * projections. Outside a batch, in a transaction of its own; inside one, in the
+ * batch's transaction (committed by lg_store_commit). On error inside a batch the
+ * whole batch is rolled back and closed: the journal, the projections and
+ * lg_store_last are as before lg_store_begin, and the next append (in a new batch or
+ * not) continues from there. Alerts are not journaled. */
 int lg_store_append_step(lg_store_t *s, lg_ns_t now, const lg_event_t *ev, const lg_out_t *out);
+
+/* Opens a batch: the following appends share one transaction until lg_store_commit or
+ * lg_store_rollback. A batch must not already be open (assertion). On error (LG_EIO,
+ * e.g. the database is locked) no batch is open. */
+int lg_store_begin(lg_store_t *s);
+/* Commits the open batch (there must be one: assertion) and closes it. On error the
+ * batch is rolled back, as lg_store_rollback, and the error returned. An empty batch
+ * commits nothing. */
+int lg_store_commit(lg_store_t *s);
+/* Drops the open batch: nothing of it is kept, lg_store_last is as before
+ * lg_store_begin. Without an open batch (e.g. an append already failed and closed it)
+ * it does nothing. */
+void lg_store_rollback(lg_store_t *s);
 
 /* Reads the first row whose seq >= from_seq: LG_OK, LG_STORE_END past the last row,
  * LG_EPARSE when its payload (or its columns) do not decode, LG_EIO. Iterate with
@@ -85,10 +108,12 @@ int lg_store_read(lg_store_t *s, uint64_t from_seq, lg_store_row_t *row);
 int lg_store_position(lg_store_t *s, uint32_t token, lg_qty_t *qty);
 int lg_store_group_state(lg_store_t *s, uint32_t id, int32_t *state);
 
-/* Last seq and step written (0, 0 for an empty journal). */
+/* Last seq and step written (0, 0 for an empty journal); inside a batch, including the
+ * batch's steps so far. */
 void lg_store_last(const lg_store_t *s, uint64_t *seq, uint64_t *step);
 
-/* Moves WAL content into the database file (see lg_ckpt_mode_t). */
+/* Moves WAL content into the database file (see lg_ckpt_mode_t). Not inside a batch
+ * (assertion). */
 int lg_store_checkpoint(lg_store_t *s, lg_ckpt_mode_t mode);
 
 /* An integer PRAGMA of the store's connection (e.g. "synchronous"); name is

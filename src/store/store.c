@@ -1,12 +1,13 @@
 /*
  * store.c — the SQLite store's life cycle and hot path: open/close and one transaction
- * per engine step (journal rows plus projections). Opening checks and migrations are
+ * per engine step or per batch of steps (journal rows plus projections). Opening checks and migrations are
  * in store_schema.c, reading back in store_read.c; the format of each payload is the
  * journal codec's (journal.h).
  *
  * Every statement is prepared once at open; a step binds, steps and resets them. A
  * step's items are checked with assertions before anything is written (a bad record
- * is an engine bug), and any SQLite failure rolls the whole step back.
+ * is an engine bug), and any SQLite failure rolls the whole step back — or, inside a
+ * batch, the whole batch, restoring the counters saved when it began.
  */
 #include "store_int.h"
 
@@ -130,6 +131,7 @@ int lg_store_open(const char *path, lg_durability_t d, lg_store_t **out, char *e
 
 void lg_store_close(lg_store_t *s) {
     if (s == NULL) return;
+    if (s->in_batch) lg_store_rollback(s);
     for (int i = 0; i < LG_ST__COUNT; i++) sqlite3_finalize(s->st[i]);
     if (s->db != NULL) {
         int rc = sqlite3_close(s->db);
@@ -302,18 +304,66 @@ static void rollback(lg_store_t *s) {
     LG_ASSERT(rc == SQLITE_DONE && sqlite3_get_autocommit(s->db));
 }
 
+/* Closes the open batch after its transaction ended (committed or rolled back). */
+static void end_batch(lg_store_t *s, bool committed) {
+    s->in_batch = false;
+    if (!committed) {
+        s->last_seq = s->batch_seq;
+        s->last_step = s->batch_step;
+    }
+}
+
+int lg_store_begin(lg_store_t *s) {
+    LG_ASSERT(s != NULL && !s->in_batch);
+    LG_ASSERT(sqlite3_get_autocommit(s->db));
+    s->err[0] = '\0';
+    int rc = run(s, LG_ST_BEGIN, "batch begin");
+    if (rc != LG_OK) {
+        rollback(s);
+        return rc;
+    }
+    s->in_batch = true;
+    s->batch_seq = s->last_seq;
+    s->batch_step = s->last_step;
+    return LG_OK;
+}
+
+int lg_store_commit(lg_store_t *s) {
+    LG_ASSERT(s != NULL && s->in_batch);
+    LG_ASSERT(!sqlite3_get_autocommit(s->db));
+    int rc = run(s, LG_ST_COMMIT, "batch commit");
+    if (rc != LG_OK) rollback(s);
+    end_batch(s, rc == LG_OK);
+    return rc;
+}
+
+void lg_store_rollback(lg_store_t *s) {
+    LG_ASSERT(s != NULL);
+    if (!s->in_batch) return;
+    rollback(s);
+    end_batch(s, false);
+}
+
 int lg_store_append_step(lg_store_t *s, lg_ns_t now, const lg_event_t *ev, const lg_out_t *out) {
     LG_ASSERT(s != NULL && ev != NULL && out != NULL);
     LG_ASSERT(s->last_seq < (uint64_t)INT64_MAX - (uint64_t)out->n_recs - out->n_cmds - 1);
     assert_step(ev, out);
+    LG_ASSERT(s->in_batch == !sqlite3_get_autocommit(s->db));
     s->err[0] = '\0';
-    int rc = run(s, LG_ST_BEGIN, "begin");
-    if (rc != LG_OK) return rc;
+    int rc = LG_OK;
+    if (!s->in_batch) {
+        rc = run(s, LG_ST_BEGIN, "begin");
+        if (rc != LG_OK) {
+            rollback(s);
+            return rc;
+        }
+    }
     row_cols_t c = {.seq = s->last_seq, .step = s->last_step + 1, .now = now};
     rc = put_step(s, &c, ev, out);
-    if (rc == LG_OK) rc = run(s, LG_ST_COMMIT, "commit");
+    if (rc == LG_OK && !s->in_batch) rc = run(s, LG_ST_COMMIT, "commit");
     if (rc != LG_OK) {
         rollback(s);
+        if (s->in_batch) end_batch(s, false);
         return rc;
     }
     LG_ASSERT(c.seq == s->last_seq + 1 + out->n_recs + out->n_cmds);

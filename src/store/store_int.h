@@ -31,7 +31,9 @@ struct lg_store {
     sqlite3 *db;
     char *path;
     lg_durability_t durability;
-    uint64_t last_seq, last_step;
+    uint64_t last_seq, last_step;            /* including an open batch's steps */
+    bool in_batch;                            /* lg_store_begin .. commit/rollback */
+    uint64_t batch_seq, batch_step;           /* last_seq/last_step when it began */
     sqlite3_stmt *st[LG_ST__COUNT];
     char err[LG_STORE_ERR_MAX];
     uint8_t buf[LG_JRNL_MAX];                  /* one encoded item */

@@ -120,6 +120,7 @@ int lg_store_group_state(lg_store_t *s, uint32_t id, int32_t *state) {
 
 int lg_store_checkpoint(lg_store_t *s, lg_ckpt_mode_t mode) {
     LG_ASSERT(s != NULL && (mode == LG_CKPT_PASSIVE || mode == LG_CKPT_TRUNCATE));
+    LG_ASSERT(!s->in_batch); /* a checkpoint cannot run inside the batch's transaction */
     int m = mode == LG_CKPT_TRUNCATE ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE;
     int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, m, NULL, NULL);
     return rc == SQLITE_OK ? LG_OK : lg_store_sql_fail(s, rc, "checkpoint");

@@ -3,8 +3,10 @@
  * creating and reopening a file, steps built by hand journaled and read back whole,
  * the projections they imply, refusal of foreign, corrupt and future files, a
  * corrupted payload named by its seq, a failing transaction that leaves nothing
- * behind, the durability pragmas, checkpoints, and that bad arguments stop the
- * program (checked in forked children). Files live under /tmp and are removed.
+ * behind, batches of steps in one transaction (identical to single appends, undone
+ * whole by a failure or a rollback), the durability pragmas, checkpoints, and that bad
+ * arguments stop the program (checked in forked children). Files live under /tmp and
+ * are removed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -76,6 +78,37 @@ static int64_t raw_int(const char *path, const char *sql) {
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
     return v;
+}
+
+/* Asserts that the stores at a and b hold the same rows in every table (journal and
+ * projections), compared column by column. */
+static void expect_same_tables(const char *a, const char *b) {
+    static const char *const tables[] = {"execution_events", "order_groups", "orders",
+                                         "fills", "positions", "meta"};
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(a, &db), SQLITE_OK);
+    char sql[640];
+    snprintf(sql, sizeof sql, "ATTACH '%s' AS other", b);
+    char *err = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK) fail_msg("%s: %s", sql, err ? err : "?");
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        const char *n = tables[i];
+        snprintf(sql, sizeof sql,
+                 "SELECT (SELECT count(*) FROM main.%s) - (SELECT count(*) FROM other.%s),"
+                 " (SELECT count(*) FROM (SELECT * FROM main.%s EXCEPT SELECT * FROM other.%s)),"
+                 " (SELECT count(*) FROM (SELECT * FROM other.%s EXCEPT SELECT * FROM main.%s))",
+                 n, n, n, n, n, n);
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+            fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        for (int c = 0; c < 3; c++) {
+            if (sqlite3_column_int64(st, c) != 0) fail_msg("table %s differs (check %d)", n, c);
+        }
+        sqlite3_finalize(st);
+    }
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
 }
 
 static lg_store_t *open_ok(const char *path, lg_durability_t d) {
@@ -224,6 +257,22 @@ static void append_all(lg_store_t *s) {
         if (rc != LG_OK) fprintf(stderr, "append: %s\n", lg_store_errmsg(s));
         assert_int_equal(rc, LG_OK);
     }
+}
+
+/* Appends steps[from, to) inside the open batch. */
+static void append_range(lg_store_t *s, uint32_t from, uint32_t to) {
+    for (uint32_t i = from; i < to; i++) {
+        int rc = lg_store_append_step(s, steps[i].now, &steps[i].ev, &steps[i].out);
+        if (rc != LG_OK) fprintf(stderr, "append: %s\n", lg_store_errmsg(s));
+        assert_int_equal(rc, LG_OK);
+    }
+}
+
+static void expect_last(const lg_store_t *s, uint64_t want_seq, uint64_t want_step) {
+    uint64_t seq = 0, step = 0;
+    lg_store_last(s, &seq, &step);
+    assert_int_equal(seq, want_seq);
+    assert_int_equal(step, want_step);
 }
 
 static uint64_t rows_of_steps(void) {
@@ -506,6 +555,153 @@ static void test_failed_step_rolls_back(void **state) {
     remove_db(path);
 }
 
+/* One batch of every step reads back, and stores, exactly what single appends do. */
+static void test_batch_matches_singles(void **state) {
+    (void)state;
+    char single[PATH_MAX_LEN], batch[PATH_MAX_LEN];
+    tmp_path(single);
+    tmp_path(batch);
+    build_steps();
+    lg_store_t *s = open_ok(single, LG_DUR_NORMAL);
+    append_all(s);
+    lg_store_close(s);
+
+    s = open_ok(batch, LG_DUR_FULL);
+    assert_int_equal(lg_store_begin(s), LG_OK);
+    append_range(s, 0, 2);
+    expect_last(s, 1 + steps[0].out.n_recs + steps[0].out.n_cmds + 1 + steps[1].out.n_recs +
+                       steps[1].out.n_cmds, 2);
+    append_range(s, 2, n_steps);
+    /* the batch's own connection sees its rows before the commit, another does not */
+    assert_int_equal(raw_int(batch, "SELECT count(*) FROM execution_events"), 0);
+    assert_int_equal(read_and_check(s), rows_of_steps());
+    assert_int_equal(lg_store_commit(s), LG_OK);
+    expect_last(s, rows_of_steps(), n_steps);
+    assert_int_equal(raw_int(batch, "SELECT count(*) FROM execution_events"), (int64_t)rows_of_steps());
+    assert_int_equal(read_and_check(s), rows_of_steps());
+    /* an empty batch commits nothing */
+    assert_int_equal(lg_store_begin(s), LG_OK);
+    assert_int_equal(lg_store_commit(s), LG_OK);
+    expect_last(s, rows_of_steps(), n_steps);
+    lg_store_close(s);
+    expect_same_tables(single, batch);
+
+    /* reopened, the batch's steps are there; batches and single appends then mix */
+    s = open_ok(batch, LG_DUR_NORMAL);
+    expect_last(s, rows_of_steps(), n_steps);
+    assert_int_equal(lg_store_begin(s), LG_OK);
+    append_range(s, 0, 3);
+    assert_int_equal(lg_store_commit(s), LG_OK);
+    append_range(s, 3, n_steps);
+    lg_store_close(s);
+    s = open_ok(single, LG_DUR_NORMAL);
+    append_all(s);
+    lg_store_close(s);
+    expect_same_tables(single, batch);
+    remove_db(single);
+    remove_db(batch);
+}
+
+/* A failing append in the middle of a batch undoes the whole batch, closes it, and
+ * leaves the store as it was before the batch; numbering continues from there. */
+static void test_batch_failure_rolls_back(void **state) {
+    (void)state;
+    char path[PATH_MAX_LEN], ref[PATH_MAX_LEN];
+    tmp_path(path);
+    tmp_path(ref);
+    build_steps();
+    lg_store_t *s = open_ok(ref, LG_DUR_NORMAL);
+    assert_int_equal(lg_store_append_step(s, steps[0].now, &steps[0].ev, &steps[0].out), LG_OK);
+    lg_store_close(s);
+
+    s = open_ok(path, LG_DUR_NORMAL);
+    assert_int_equal(lg_store_append_step(s, steps[0].now, &steps[0].ev, &steps[0].out), LG_OK);
+    /* step 2 goes in whole (its fill is of TOK_A); step 3 inserts its event, two
+     * records and TOK_A's fill, then TOK_B's fill fails */
+    raw_exec(path, "CREATE TRIGGER no_b_fills BEFORE INSERT ON fills WHEN NEW.token = 102"
+                   " BEGIN SELECT RAISE(ABORT, 'boom'); END;");
+    assert_int_equal(lg_store_begin(s), LG_OK);
+    append_range(s, 1, 2);
+    assert_int_equal(lg_store_append_step(s, steps[2].now, &steps[2].ev, &steps[2].out), LG_EIO);
+    assert_non_null(strstr(lg_store_errmsg(s), "boom"));
+    assert_non_null(strstr(lg_store_errmsg(s), path));
+    expect_last(s, 5, 1);
+    lg_store_rollback(s); /* the batch is already closed: nothing to do */
+    expect_last(s, 5, 1);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM execution_events"), 5);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM fills"), 0);
+    int32_t gs = -1;
+    assert_int_equal(lg_store_group_state(s, GROUP, &gs), LG_OK);
+    assert_int_equal(gs, LG_GS_SUBMITTED);
+    lg_qty_t q = 99;
+    assert_int_equal(lg_store_position(s, TOK_A, &q), LG_OK);
+    assert_int_equal(q, 0);
+    lg_store_row_t r;
+    assert_int_equal(lg_store_read(s, 6, &r), LG_STORE_END);
+    raw_exec(path, "DROP TRIGGER no_b_fills;");
+    expect_same_tables(ref, path);
+
+    /* the store stays usable: a new batch (begin is allowed again) takes the same steps
+     * with contiguous seqs and steps, then a single append follows */
+    assert_int_equal(lg_store_begin(s), LG_OK);
+    append_range(s, 1, n_steps - 1);
+    assert_int_equal(lg_store_commit(s), LG_OK);
+    append_range(s, n_steps - 1, n_steps);
+    expect_last(s, rows_of_steps(), n_steps);
+    assert_int_equal(read_and_check(s), rows_of_steps());
+    lg_store_close(s);
+    s = open_ok(ref, LG_DUR_NORMAL);
+    append_range(s, 1, n_steps);
+    lg_store_close(s);
+    expect_same_tables(ref, path);
+    remove_db(path);
+    remove_db(ref);
+}
+
+/* The caller's rollback, and closing with a batch open, keep nothing of the batch. */
+static void test_batch_rollback(void **state) {
+    (void)state;
+    char path[PATH_MAX_LEN], ref[PATH_MAX_LEN];
+    tmp_path(path);
+    tmp_path(ref);
+    build_steps();
+    lg_store_t *s = open_ok(ref, LG_DUR_NORMAL);
+    assert_int_equal(lg_store_append_step(s, steps[0].now, &steps[0].ev, &steps[0].out), LG_OK);
+    lg_store_close(s);
+
+    s = open_ok(path, LG_DUR_FULL);
+    assert_int_equal(lg_store_append_step(s, steps[0].now, &steps[0].ev, &steps[0].out), LG_OK);
+    assert_int_equal(lg_store_begin(s), LG_OK);
+    append_range(s, 1, 4);
+    uint64_t seq = 0, step = 0;
+    lg_store_last(s, &seq, &step);
+    assert_true(seq > 5 && step == 4);
+    lg_qty_t q = 0;
+    assert_int_equal(lg_store_position(s, TOK_A, &q), LG_OK);
+    assert_int_equal(q, 75); /* visible inside the batch */
+    lg_store_rollback(s);
+    expect_last(s, 5, 1);
+    assert_int_equal(lg_store_position(s, TOK_A, &q), LG_OK);
+    assert_int_equal(q, 0);
+    lg_store_row_t r;
+    assert_int_equal(lg_store_read(s, 6, &r), LG_STORE_END);
+    expect_same_tables(ref, path);
+
+    /* a batch open at close is rolled back too */
+    assert_int_equal(lg_store_begin(s), LG_OK);
+    append_range(s, 1, n_steps);
+    lg_store_close(s);
+    expect_same_tables(ref, path);
+    s = open_ok(path, LG_DUR_NORMAL);
+    expect_last(s, 5, 1);
+    append_range(s, 1, n_steps);
+    assert_int_equal(read_and_check(s), rows_of_steps());
+    assert_int_equal(lg_store_checkpoint(s, LG_CKPT_TRUNCATE), LG_OK);
+    lg_store_close(s);
+    remove_db(path);
+    remove_db(ref);
+}
+
 static void test_durability(void **state) {
     (void)state;
     char path[PATH_MAX_LEN];
@@ -586,6 +782,9 @@ static bool call_aborts(const char *path, int which) {
         case 6: (void)lg_store_read(s, 1, NULL); break;
         case 7: (void)lg_store_open(NULL, LG_DUR_NORMAL, &s, err, sizeof err); break;
         case 8: (void)lg_store_open(path, (lg_durability_t)7, &s, err, sizeof err); break;
+        case 9: (void)lg_store_begin(s), (void)lg_store_begin(s); break; /* nested */
+        case 10: (void)lg_store_commit(s); break;                         /* no batch */
+        case 11: (void)lg_store_begin(s), (void)lg_store_checkpoint(s, LG_CKPT_PASSIVE); break;
         default: (void)r; break; /* the control: a valid step, no abort */
         }
         (void)lg_store_append_step(s, st->now, &st->ev, &st->out);
@@ -602,10 +801,10 @@ static void test_bad_arguments_abort(void **state) {
     char path[PATH_MAX_LEN];
     tmp_path(path);
     build_steps();
-    for (int i = 0; i <= 8; i++) {
+    for (int i = 0; i <= 11; i++) {
         if (!call_aborts(path, i)) fail_msg("case %d did not abort", i);
     }
-    assert_false(call_aborts(path, 9));
+    assert_false(call_aborts(path, 12));
     assert_int_equal(raw_int(path, "SELECT count(*) FROM execution_events"),
                      1 + steps[2].out.n_recs + steps[2].out.n_cmds);
     remove_db(path);
@@ -628,6 +827,9 @@ int main(void) {
         cmocka_unit_test(test_future_version),
         cmocka_unit_test(test_corrupt_payload),
         cmocka_unit_test(test_failed_step_rolls_back),
+        cmocka_unit_test(test_batch_matches_singles),
+        cmocka_unit_test(test_batch_failure_rolls_back),
+        cmocka_unit_test(test_batch_rollback),
         cmocka_unit_test(test_durability),
         cmocka_unit_test(test_checkpoint),
         cmocka_unit_test(test_bad_arguments_abort),
