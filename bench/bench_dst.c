@@ -26,7 +26,7 @@ static void run_policy(lg_policy_t p, lg_ns_t *times) {
     double t0 = ((double)bench_clock_ns() / 1e9);
     for (uint64_t seed = 1; seed <= SEEDS; seed++) {
         lg_dst_result_t r;
-        lg_dst_run_seed(seed, (int)p, LG_DST_MEASURE, &r);
+        lg_dst_run_seed(seed, (int)p, LG_DST_MEASURE, NULL, &r);
         if (!r.ok && p != LG_POLICY_NAIVE) failures++;
         groups += r.stats.submitted;
         emergencies += r.stats.emergencies;

@@ -26,6 +26,7 @@ typedef struct lg_harness_config {
     int verbose;                 /* 1: steps and commands to stderr */
     lg_ns_t emergency_window_ns; /* invariant 1: how long a short may be uncovered */
     uint32_t max_events;         /* step budget of one run (bounded loop) */
+    const char *journal;         /* SQLite journal to write every step to (NULL: none) */
 } lg_harness_config_t;
 
 void lg_harness_config_default(lg_harness_config_t *c);
@@ -104,9 +105,11 @@ typedef struct lg_dst_result {
 
 /* One seed of the random hostile scenario. policy < 0: chosen by the seed.
  * flags: LG_DST_VERBOSE prints every step; LG_DST_MEASURE lets a naive run go on while
- * shorts are uncovered (to measure the exposure rather than stop at it). */
+ * shorts are uncovered (to measure the exposure rather than stop at it). journal: a
+ * SQLite file every step is written to (NULL: none), for `legato replay`. */
 enum { LG_DST_VERBOSE = 1, LG_DST_MEASURE = 2 };
-void lg_dst_run_seed(uint64_t seed, int policy, int flags, lg_dst_result_t *r);
+void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
+                     lg_dst_result_t *r);
 extern const char *const lg_dst_invariants;
 
 #endif

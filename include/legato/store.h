@@ -29,7 +29,9 @@
 #define LEGATO_STORE_H
 
 #include "legato/base.h"
+#include "legato/engine.h"
 #include "legato/event.h"
+#include "legato/instrument.h"
 #include "legato/journal.h"
 
 /* PRAGMA application_id of every legato store ("LGT1"). */
@@ -119,6 +121,30 @@ int lg_store_checkpoint(lg_store_t *s, lg_ckpt_mode_t mode);
 /* An integer PRAGMA of the store's connection (e.g. "synchronous"); name is
  * lower-case letters and '_' only. For diagnostics and tests. */
 int lg_store_pragma(lg_store_t *s, const char *name, int64_t *value);
+
+/* ---- setup: what a replay needs to rebuild the engine exactly ------------------- */
+
+/* Replaces the stored instrument master (table instruments, one row per instrument in
+ * m's order) and engine configuration (table engine_config: one row per field of
+ * lg_engine_config_t, keyed by its C field name; integers as decimal text, doubles as
+ * "%.17g" so they round-trip exactly), in one transaction: either both are replaced or
+ * neither. Not inside a batch (assertion). LG_EINVAL for an empty master or a
+ * non-finite double (naming its key, nothing written); LG_EIO / LG_ENOSPACE. */
+int lg_store_save_setup(lg_store_t *s, const lg_instruments_t *m, const lg_engine_config_t *cfg);
+
+/* Loads what lg_store_save_setup stored. m is uninitialised: on success it is
+ * initialised (lg_instruments_init) and filled in the stored order through
+ * lg_instruments_add, so every instrument is validated again; the caller frees it.
+ * cfg starts from lg_engine_config_default with every stored key applied, padding
+ * zeroed (equal configurations compare equal with memcmp). Errors, each with a
+ * message in err (if errcap > 0) and lg_store_errmsg: LG_EINVAL "no setup stored in
+ * FILE" when nothing was saved; LG_EPARSE for an unknown or missing key, a value that
+ * does not parse or is out of range for its C type (naming the key), or an
+ * instrument row whose columns do not fit (naming the token); the error of
+ * lg_instruments_add for a row it refuses (naming the token); LG_EIO. On error m is
+ * freed (zeroed) and cfg untouched. */
+int lg_store_load_setup(lg_store_t *s, lg_instruments_t *m, lg_engine_config_t *cfg, char *err,
+                        size_t errcap);
 
 /* The last error's text ("" if none); never NULL. */
 const char *lg_store_errmsg(const lg_store_t *s);

@@ -4,6 +4,8 @@
  *   legato dst [--seeds N] [--start S] [--seed S] [--policy P] [--verbose]
  *       deterministic simulation over seeds; a failing seed prints the one command
  *       that replays it
+ *   legato replay FILE
+ *       re-runs a journal through a fresh engine and checks every recorded decision
  *   legato demo
  *       a paper session in virtual time: an iron condor hedged first, a spread whose
  *       short leg is rejected and emergency-hedged, printed as state timelines
@@ -22,6 +24,8 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: legato <command> [options]\n"
             "  dst [--seeds N] [--start S] [--seed S] [--policy ratchet|protection_first|naive] [--verbose]\n"
+            "      [--journal FILE]   (with --seed: write every step to a SQLite journal)\n"
+            "  replay FILE            re-run a journal through the engine; print the first divergence\n"
             "  demo\n"
             "  version\n");
 }
@@ -37,6 +41,7 @@ static int parse_u64(const char *s, uint64_t *v) {
 typedef struct dst_args {
     uint64_t start, seeds;
     int policy, verbose;
+    const char *journal;
 } dst_args_t;
 
 static int dst_parse(int argc, char **argv, dst_args_t *a) {
@@ -50,6 +55,7 @@ static int dst_parse(int argc, char **argv, dst_args_t *a) {
         if (strcmp(o, "--seeds") == 0 && parse_u64(v, &a->seeds) == 0) continue;
         if (strcmp(o, "--start") == 0 && parse_u64(v, &a->start) == 0) continue;
         if (strcmp(o, "--seed") == 0 && parse_u64(v, &a->start) == 0) { a->seeds = 1; continue; }
+        if (strcmp(o, "--journal") == 0) { a->journal = v; continue; }
         if (strcmp(o, "--policy") == 0) {
             lg_policy_t p;
             if (lg_policy_parse(v, &p) != LG_OK) {
@@ -68,10 +74,14 @@ static int dst_parse(int argc, char **argv, dst_args_t *a) {
 static int cmd_dst(int argc, char **argv) {
     dst_args_t a;
     if (dst_parse(argc, argv, &a) != 0) return 2;
+    if (a.journal != NULL && a.seeds != 1) {
+        fprintf(stderr, "legato dst: --journal records one seed: use it with --seed\n");
+        return 2;
+    }
     uint64_t failures = 0, groups = 0, emergencies = 0, halts = 0, events = 0;
     for (uint64_t s = a.start; s < a.start + a.seeds; s++) {
         lg_dst_result_t r;
-        lg_dst_run_seed(s, a.policy, a.verbose ? LG_DST_VERBOSE : 0, &r);
+        lg_dst_run_seed(s, a.policy, a.verbose ? LG_DST_VERBOSE : 0, a.journal, &r);
         groups += r.groups;
         emergencies += r.stats.emergencies;
         halts += r.stats.halts;
@@ -95,6 +105,7 @@ static int cmd_dst(int argc, char **argv) {
 }
 
 int lg_cli_demo(void);
+int lg_cli_replay(int argc, char **argv);
 
 int main(int argc, char **argv) {
     /* Each simulated seed allocates and frees the same large pools: keep them on the
@@ -107,6 +118,7 @@ int main(int argc, char **argv) {
     }
     if (strcmp(argv[1], "dst") == 0) return cmd_dst(argc, argv);
     if (strcmp(argv[1], "demo") == 0) return lg_cli_demo();
+    if (strcmp(argv[1], "replay") == 0) return lg_cli_replay(argc, argv);
     if (strcmp(argv[1], "version") == 0) {
         printf("legato %s\n", LEGATO_VERSION);
         return 0;

@@ -120,7 +120,8 @@ static void random_script(lg_harness_t *h, lg_rng_t *r, uint32_t n_groups) {
         lg_harness_control_at(h, (lg_ns_t)between(r, 20e9, 90e9), LG_CTL_RESUME, -1);
 }
 
-void lg_dst_run_seed(uint64_t seed, int policy, int flags, lg_dst_result_t *res) {
+void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
+                     lg_dst_result_t *res) {
     memset(res, 0, sizeof *res);
     lg_rng_t r;
     lg_rng_seed(&r, seed ^ 0x6c656761746fULL);
@@ -128,6 +129,7 @@ void lg_dst_run_seed(uint64_t seed, int policy, int flags, lg_dst_result_t *res)
     lg_harness_config_default(&cfg);
     cfg.seed = seed;
     cfg.verbose = (flags & LG_DST_VERBOSE) != 0;
+    cfg.journal = journal;
     random_knobs(&r, &cfg.knobs);
     cfg.engine.policy = (int8_t)(policy >= 0 ? policy : (int)lg_rng_below(&r, 2));
     cfg.engine.max_groups = lg_rng_chance(&r, 0.1) ? 8 : 256; /* small pools overflow */

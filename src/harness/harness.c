@@ -53,6 +53,7 @@ int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
 
 void lg_harness_destroy(lg_harness_t *h) {
     if (h == NULL) return;
+    if (h->store) lg_store_close(h->store);
     lg_engine_destroy(h->eng);
     lg_sim_destroy(h->sim);
     if (h->out.cmds) lg_out_free(&h->out);
@@ -85,6 +86,16 @@ int lg_harness_start(lg_harness_t *h) {
     lg_h_index_chains(h);
     int rc = lg_engine_create(&h->cfg.engine, &h->master, &h->eng);
     if (rc != LG_OK) return rc;
+    if (h->cfg.journal != NULL) {
+        char err[256];
+        rc = lg_store_open(h->cfg.journal, LG_DUR_NORMAL, &h->store, err, sizeof err);
+        if (rc == LG_OK) rc = lg_store_save_setup(h->store, &h->master, &h->cfg.engine);
+        if (rc != LG_OK) {
+            fprintf(stderr, "legato: journal %s: %s\n", h->cfg.journal,
+                    h->store ? lg_store_errmsg(h->store) : err);
+            return rc;
+        }
+    }
     for (uint32_t i = 0; i < h->master.n; i++)
         if (h->master.items[i].kind == LG_KIND_FUT) lg_sim_subscribe(h->sim, h->master.items[i].token);
     return LG_OK;
@@ -180,6 +191,9 @@ static void step(lg_harness_t *h, const lg_event_t *ev, int sub) {
     lg_tstate_t before = lg_engine_trading_state(h->eng);
     if (h->cfg.record) lg_h_log_event(h, ev, h->now);
     lg_engine_step(h->eng, ev, h->now, &h->out);
+    /* write-ahead: the step is journaled before its commands reach the exchange */
+    if (h->store && lg_store_append_step(h->store, h->now, ev, &h->out) != LG_OK)
+        lg_h_fail(h, "journal append failed: %s", lg_store_errmsg(h->store));
     h->stats.events++;
     h->stats.cmds += h->out.n_cmds;
     h->stats.alerts += h->out.n_alerts;

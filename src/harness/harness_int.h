@@ -7,6 +7,7 @@
 #define LEGATO_HARNESS_INT_H
 
 #include "legato/harness.h"
+#include "legato/store.h"
 
 #define LG_H_MAX_SUBS 1024
 #define LG_H_MAX_SCRIPT 4096
@@ -63,6 +64,7 @@ struct lg_harness {
     uint8_t *chain_of;        /* per instrument: underlying index (0xFF: none) */
     lg_qty_t chain_lot[8];    /* per underlying: lot size */
     uint32_t n_chains;
+    lg_store_t *store;        /* cfg.journal open, or NULL */
     lg_harness_observer_fn observer;
     void *observer_ctx;
     lg_harness_stats_t stats;

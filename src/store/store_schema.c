@@ -15,7 +15,8 @@
 
 /* ---- schema ------------------------------------------------------------------------ */
 
-/* v0 -> v1: the journal, the projections and meta. */
+/* v0 -> v1: the journal, the projections, meta, and the setup a replay rebuilds the
+ * engine from (instruments, engine_config: store_setup.c). */
 static const char lg_schema_v1[] =
     "CREATE TABLE execution_events("
     " seq INTEGER PRIMARY KEY, time_ns INTEGER NOT NULL, step INTEGER NOT NULL,"
@@ -30,6 +31,11 @@ static const char lg_schema_v1[] =
     " qty INTEGER NOT NULL, value INTEGER NOT NULL);"
     "CREATE TABLE positions(token INTEGER PRIMARY KEY, qty INTEGER NOT NULL);"
     "CREATE TABLE meta(key TEXT PRIMARY KEY, value);"
+    "CREATE TABLE instruments(token INTEGER PRIMARY KEY, symbol TEXT NOT NULL,"
+    " underlying TEXT NOT NULL, expiry_day INTEGER NOT NULL, strike INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL, lot INTEGER NOT NULL, tick INTEGER NOT NULL,"
+    " freeze INTEGER NOT NULL, pos INTEGER NOT NULL UNIQUE);"
+    "CREATE TABLE engine_config(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "INSERT INTO meta(key, value) VALUES('codec_version', 1);";
 
 _Static_assert(LG_JRNL_VERSION == 1, "meta codec_version written by lg_schema_v1");
@@ -40,7 +46,8 @@ _Static_assert(LG_COUNT(lg_migrations) == LG_STORE_SCHEMA_VERSION, "one step per
 
 /* Every table of the current schema. */
 static const char *const lg_tables[] = {"execution_events", "order_groups", "orders",
-                                        "fills", "positions", "meta"};
+                                        "fills", "positions", "meta",
+                                        "instruments", "engine_config"};
 
 static const char *const lg_stmt_sql[LG_ST__COUNT] = {
     [LG_ST_BEGIN] = "BEGIN IMMEDIATE",

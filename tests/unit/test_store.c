@@ -5,8 +5,9 @@
  * corrupted payload named by its seq, a failing transaction that leaves nothing
  * behind, batches of steps in one transaction (identical to single appends, undone
  * whole by a failure or a rollback), the durability pragmas, checkpoints, and that bad
- * arguments stop the program (checked in forked children). Files live under /tmp and
- * are removed.
+ * arguments stop the program (checked in forked children), and the setup (instrument
+ * master and engine configuration) saved and loaded back exactly, a tampered setup
+ * refused with an error naming the key or token. Files live under /tmp and are removed.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -84,7 +85,8 @@ static int64_t raw_int(const char *path, const char *sql) {
  * projections), compared column by column. */
 static void expect_same_tables(const char *a, const char *b) {
     static const char *const tables[] = {"execution_events", "order_groups", "orders",
-                                         "fills", "positions", "meta"};
+                                         "fills", "positions", "meta",
+                                         "instruments", "engine_config"};
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(a, &db), SQLITE_OK);
     char sql[640];
@@ -760,6 +762,225 @@ static void test_checkpoint(void **state) {
     remove_db(path);
 }
 
+/* ---- setup: instrument master and engine configuration --------------------------- */
+
+static void make_instrument(lg_instrument_t *ins, uint32_t token, const char *sym, const char *und,
+                            int32_t expiry, lg_paise_t strike, lg_kind_t kind, lg_qty_t lot,
+                            lg_paise_t tick, lg_qty_t freeze) {
+    memset(ins, 0, sizeof *ins);
+    ins->token = token;
+    snprintf(ins->symbol, sizeof ins->symbol, "%s", sym);
+    snprintf(ins->underlying, sizeof ins->underlying, "%s", und);
+    ins->expiry_day = expiry;
+    ins->strike = strike;
+    ins->kind = kind;
+    ins->lot = lot;
+    ins->tick = tick;
+    ins->freeze = freeze;
+}
+
+/* Three instruments, tokens deliberately not in ascending order. */
+static void make_master(lg_instruments_t *m) {
+    lg_instrument_t ins[3];
+    make_instrument(&ins[0], 30001, "NIFTY26DEC24000CE", "NIFTY", 20813, 2400000, LG_KIND_CE, 75, 5, 1800);
+    make_instrument(&ins[1], 101, "BANKNIFTY26DEC52000PE", "BANKNIFTY", 20814, 5200000, LG_KIND_PE, 30,
+                    10, 900);
+    make_instrument(&ins[2], 4000000000u, "NIFTY26DECFUT", "NIFTY", -3, 0, LG_KIND_FUT, 75, 10, 75);
+    assert_int_equal(lg_instruments_init(m, 3), LG_OK);
+    for (int i = 0; i < 3; i++) assert_int_equal(lg_instruments_add(m, &ins[i]), LG_OK);
+}
+
+/* Every field set to a value other than its default, padding zeroed. */
+static void make_config(lg_engine_config_t *c) {
+    memset(c, 0, sizeof *c);
+    c->max_groups = 4000000000u;
+    c->max_orders = 77777;
+    c->policy = -128;
+    c->on_incomplete = 127;
+    c->entry_timeout_ns = INT64_MAX;
+    c->naked_grace_ns = INT64_MIN;
+    c->delta_limit_frac = 0.1 + 0.2;
+    c->delta_grace_ns = 7 * LG_NS_PER_S + 1;
+    c->default_iv = 1.0 / 3.0;
+    c->clock_offset_ns = -19800 * LG_NS_PER_S;
+    c->ratchet_slices = 9;
+    c->entry_mprot_pct = -32768;
+    c->emergency_mprot_pct = 32767;
+    c->max_mprot_pct = 33;
+    c->emergency_max_failures = 65535;
+    c->emergency_retry_ns = 3;
+    c->reversal_fill_ns = 4;
+    c->order_silence_ns = 5;
+    c->positions_check_ns = 6;
+    c->positions_checks = 11;
+    c->finished_retain_ns = 12;
+}
+
+static void expect_same_master(const lg_instruments_t *a, const lg_instruments_t *b) {
+    assert_int_equal(a->n, b->n);
+    for (uint32_t i = 0; i < a->n; i++) {
+        const lg_instrument_t *x = &a->items[i], *y = &b->items[i];
+        assert_int_equal(x->token, y->token);
+        assert_string_equal(x->symbol, y->symbol);
+        assert_string_equal(x->underlying, y->underlying);
+        assert_int_equal(x->expiry_day, y->expiry_day);
+        assert_int_equal(x->strike, y->strike);
+        assert_int_equal(x->kind, y->kind);
+        assert_int_equal(x->lot, y->lot);
+        assert_int_equal(x->tick, y->tick);
+        assert_int_equal(x->freeze, y->freeze);
+        assert_ptr_equal(lg_instruments_find(b, x->token), y);
+    }
+}
+
+/* A store at path holding the sample setup. */
+static void save_sample(const char *path) {
+    lg_instruments_t m;
+    lg_engine_config_t c;
+    make_master(&m);
+    make_config(&c);
+    lg_store_t *s = open_ok(path, LG_DUR_NORMAL);
+    assert_int_equal(lg_store_save_setup(s, &m, &c), LG_OK);
+    lg_store_close(s);
+    lg_instruments_free(&m);
+}
+
+/* Loading must fail with want and a message containing also; m freed, cfg untouched. */
+static void expect_load_fails(const char *path, int want, const char *also) {
+    lg_store_t *s = open_ok(path, LG_DUR_NORMAL);
+    lg_instruments_t m;
+    memset(&m, 0xa5, sizeof m);
+    lg_engine_config_t c, before;
+    memset(&c, 0x5a, sizeof c);
+    memcpy(&before, &c, sizeof c);
+    char err[LG_STORE_ERR_MAX];
+    int rc = lg_store_load_setup(s, &m, &c, err, sizeof err);
+    if (rc != want || strstr(err, also) == NULL) fail_msg("load: %s (%s), want %s", err, lg_errname(rc), also);
+    assert_string_equal(lg_store_errmsg(s), err);
+    assert_null(m.items);
+    assert_null(m.slots);
+    assert_int_equal(m.n, 0);
+    assert_memory_equal(&c, &before, sizeof c);
+    lg_store_close(s);
+}
+
+static void test_setup_roundtrip(void **state) {
+    (void)state;
+    char path[PATH_MAX_LEN];
+    tmp_path(path);
+    lg_instruments_t m, got;
+    lg_engine_config_t c, gotc;
+    make_master(&m);
+    make_config(&c);
+    lg_store_t *s = open_ok(path, LG_DUR_NORMAL);
+    /* A first setup, replaced whole by the second. */
+    lg_instruments_t first;
+    lg_engine_config_t dflt;
+    lg_engine_config_default(&dflt);
+    assert_int_equal(lg_instruments_init(&first, 1), LG_OK);
+    assert_int_equal(lg_instruments_add(&first, &m.items[1]), LG_OK);
+    assert_int_equal(lg_store_save_setup(s, &first, &dflt), LG_OK);
+    lg_instruments_free(&first);
+    assert_int_equal(lg_store_save_setup(s, &m, &c), LG_OK);
+    lg_store_close(s);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM instruments"), 3);
+    assert_int_equal(raw_int(path, "SELECT count(*) FROM engine_config WHERE key = 'max_groups'"
+                                   " AND value = '4000000000'"), 1);
+
+    s = open_ok(path, LG_DUR_FULL);
+    char err[LG_STORE_ERR_MAX] = "junk";
+    memset(&gotc, 0xff, sizeof gotc);
+    assert_int_equal(lg_store_load_setup(s, &got, &gotc, err, sizeof err), LG_OK);
+    assert_string_equal(err, "");
+    expect_same_master(&m, &got);
+    assert_memory_equal(&gotc, &c, sizeof c);
+    lg_instruments_free(&got);
+
+    /* The defaults round-trip too (doubles such as 0.15 exactly). */
+    assert_int_equal(lg_store_save_setup(s, &m, &dflt), LG_OK);
+    assert_int_equal(lg_store_load_setup(s, &got, &gotc, err, sizeof err), LG_OK);
+    assert_true(gotc.default_iv == 0.15 && gotc.delta_limit_frac == 0.6);
+    assert_int_equal(gotc.max_groups, dflt.max_groups);
+    assert_int_equal(gotc.finished_retain_ns, dflt.finished_retain_ns);
+    lg_instruments_free(&got);
+    lg_store_close(s);
+    lg_instruments_free(&m);
+    remove_db(path);
+}
+
+static void test_setup_tampered(void **state) {
+    (void)state;
+    char path[PATH_MAX_LEN];
+    tmp_path(path);
+    save_sample(path);
+    raw_exec(path, "UPDATE engine_config SET value = 'x' WHERE key = 'max_groups'");
+    expect_load_fails(path, LG_EPARSE, "max_groups");
+    raw_exec(path, "UPDATE engine_config SET value = '4294967296' WHERE key = 'max_groups'");
+    expect_load_fails(path, LG_EPARSE, "max_groups");
+    raw_exec(path, "UPDATE engine_config SET value = '-1' WHERE key = 'max_groups'");
+    expect_load_fails(path, LG_EPARSE, "max_groups");
+    raw_exec(path, "UPDATE engine_config SET value = ' 5' WHERE key = 'max_groups'");
+    expect_load_fails(path, LG_EPARSE, "max_groups");
+    raw_exec(path, "UPDATE engine_config SET value = '4000000000' WHERE key = 'max_groups'");
+    raw_exec(path, "UPDATE engine_config SET value = '128' WHERE key = 'policy'");
+    expect_load_fails(path, LG_EPARSE, "policy");
+    raw_exec(path, "UPDATE engine_config SET value = '-128' WHERE key = 'policy'");
+    raw_exec(path, "UPDATE engine_config SET value = 'nan' WHERE key = 'default_iv'");
+    expect_load_fails(path, LG_EPARSE, "default_iv");
+    raw_exec(path, "UPDATE engine_config SET value = '1e999' WHERE key = 'default_iv'");
+    expect_load_fails(path, LG_EPARSE, "default_iv");
+    remove_db(path);
+
+    save_sample(path);
+    raw_exec(path, "INSERT INTO engine_config(key, value) VALUES('turbo_mode', '1')");
+    expect_load_fails(path, LG_EPARSE, "turbo_mode");
+    remove_db(path);
+
+    save_sample(path);
+    raw_exec(path, "DELETE FROM engine_config WHERE key = 'positions_checks'");
+    expect_load_fails(path, LG_EPARSE, "positions_checks");
+    remove_db(path);
+
+    save_sample(path);
+    raw_exec(path, "UPDATE instruments SET lot = 0 WHERE token = 101");
+    expect_load_fails(path, LG_EQTY, "token 101");
+    raw_exec(path, "UPDATE instruments SET lot = 'x' WHERE token = 101");
+    expect_load_fails(path, LG_EPARSE, "token 101");
+    remove_db(path);
+
+    save_sample(path);
+    raw_exec(path, "UPDATE instruments SET symbol = 'NIFTY26DEC24000CE' WHERE token = 101");
+    lg_store_t *s = open_ok(path, LG_DUR_NORMAL);
+    lg_instruments_t m;
+    lg_engine_config_t c;
+    assert_int_equal(lg_store_load_setup(s, &m, &c, NULL, 0), LG_OK); /* symbols need not be unique */
+    lg_instruments_free(&m);
+    lg_store_close(s);
+    remove_db(path);
+}
+
+static void test_setup_empty(void **state) {
+    (void)state;
+    char path[PATH_MAX_LEN];
+    tmp_path(path);
+    lg_store_t *s = open_ok(path, LG_DUR_NORMAL);
+    lg_store_close(s);
+    char want[PATH_MAX_LEN + 32];
+    snprintf(want, sizeof want, "no setup stored in %s", path);
+    expect_load_fails(path, LG_EINVAL, want);
+    /* An empty master is refused and writes nothing. */
+    s = open_ok(path, LG_DUR_NORMAL);
+    lg_instruments_t m;
+    lg_engine_config_t c;
+    assert_int_equal(lg_instruments_init(&m, 1), LG_OK);
+    lg_engine_config_default(&c);
+    assert_int_equal(lg_store_save_setup(s, &m, &c), LG_EINVAL);
+    lg_instruments_free(&m);
+    lg_store_close(s);
+    expect_load_fails(path, LG_EINVAL, want);
+    remove_db(path);
+}
+
 /* Runs call `which` in a child process; true when the child died of an assertion. */
 static bool call_aborts(const char *path, int which) {
     fflush(NULL);
@@ -785,6 +1006,14 @@ static bool call_aborts(const char *path, int which) {
         case 9: (void)lg_store_begin(s), (void)lg_store_begin(s); break; /* nested */
         case 10: (void)lg_store_commit(s); break;                         /* no batch */
         case 11: (void)lg_store_begin(s), (void)lg_store_checkpoint(s, LG_CKPT_PASSIVE); break;
+        case 12: { /* setup saved inside a batch */
+            lg_instruments_t m;
+            lg_engine_config_t c;
+            make_master(&m);
+            lg_engine_config_default(&c);
+            (void)lg_store_begin(s), (void)lg_store_save_setup(s, &m, &c);
+            break;
+        }
         default: (void)r; break; /* the control: a valid step, no abort */
         }
         (void)lg_store_append_step(s, st->now, &st->ev, &st->out);
@@ -801,10 +1030,10 @@ static void test_bad_arguments_abort(void **state) {
     char path[PATH_MAX_LEN];
     tmp_path(path);
     build_steps();
-    for (int i = 0; i <= 11; i++) {
+    for (int i = 0; i <= 12; i++) {
         if (!call_aborts(path, i)) fail_msg("case %d did not abort", i);
     }
-    assert_false(call_aborts(path, 12));
+    assert_false(call_aborts(path, 13));
     assert_int_equal(raw_int(path, "SELECT count(*) FROM execution_events"),
                      1 + steps[2].out.n_recs + steps[2].out.n_cmds);
     remove_db(path);
@@ -832,6 +1061,9 @@ int main(void) {
         cmocka_unit_test(test_batch_rollback),
         cmocka_unit_test(test_durability),
         cmocka_unit_test(test_checkpoint),
+        cmocka_unit_test(test_setup_roundtrip),
+        cmocka_unit_test(test_setup_tampered),
+        cmocka_unit_test(test_setup_empty),
         cmocka_unit_test(test_bad_arguments_abort),
     };
     return cmocka_run_group_tests(tests, NULL, teardown);
