@@ -604,20 +604,26 @@ static void test_batch_matches_singles(void **state) {
     remove_db(batch);
 }
 
-/* A failing append in the middle of a batch undoes the whole batch, closes it, and
- * leaves the store as it was before the batch; numbering continues from there. */
-static void test_batch_failure_rolls_back(void **state) {
-    (void)state;
-    char path[PATH_MAX_LEN], ref[PATH_MAX_LEN];
+/* Two fresh stores holding step 1: `ref` (closed, the expected state) and `path`
+ * (returned open with durability d), for the batch tests to diverge from. */
+static lg_store_t *ref_and_open_after_first(char *path, char *ref, lg_durability_t d) {
     tmp_path(path);
     tmp_path(ref);
     build_steps();
     lg_store_t *s = open_ok(ref, LG_DUR_NORMAL);
     assert_int_equal(lg_store_append_step(s, steps[0].now, &steps[0].ev, &steps[0].out), LG_OK);
     lg_store_close(s);
-
-    s = open_ok(path, LG_DUR_NORMAL);
+    s = open_ok(path, d);
     assert_int_equal(lg_store_append_step(s, steps[0].now, &steps[0].ev, &steps[0].out), LG_OK);
+    return s;
+}
+
+/* A failing append in the middle of a batch undoes the whole batch, closes it, and
+ * leaves the store as it was before the batch; numbering continues from there. */
+static void test_batch_failure_rolls_back(void **state) {
+    (void)state;
+    char path[PATH_MAX_LEN], ref[PATH_MAX_LEN];
+    lg_store_t *s = ref_and_open_after_first(path, ref, LG_DUR_NORMAL);
     /* step 2 goes in whole (its fill is of TOK_A); step 3 inserts its event, two
      * records and TOK_A's fill, then TOK_B's fill fails */
     raw_exec(path, "CREATE TRIGGER no_b_fills BEFORE INSERT ON fills WHEN NEW.token = 102"
@@ -664,15 +670,7 @@ static void test_batch_failure_rolls_back(void **state) {
 static void test_batch_rollback(void **state) {
     (void)state;
     char path[PATH_MAX_LEN], ref[PATH_MAX_LEN];
-    tmp_path(path);
-    tmp_path(ref);
-    build_steps();
-    lg_store_t *s = open_ok(ref, LG_DUR_NORMAL);
-    assert_int_equal(lg_store_append_step(s, steps[0].now, &steps[0].ev, &steps[0].out), LG_OK);
-    lg_store_close(s);
-
-    s = open_ok(path, LG_DUR_FULL);
-    assert_int_equal(lg_store_append_step(s, steps[0].now, &steps[0].ev, &steps[0].out), LG_OK);
+    lg_store_t *s = ref_and_open_after_first(path, ref, LG_DUR_FULL);
     assert_int_equal(lg_store_begin(s), LG_OK);
     append_range(s, 1, 4);
     uint64_t seq = 0, step = 0;
