@@ -51,6 +51,8 @@ typedef enum lg_reason {
     LG_WHY_LATE_FILL,     /* a fill arrived after the group finished */
     LG_WHY_EMERGENCY_FAIL,/* emergency orders failed repeatedly */
     LG_WHY_RESUME,        /* a person resumed trading */
+    LG_WHY_RECOVERED,     /* recovery: rebuilt from the broker's order book, or an
+                             adopted order showed a decision the journal lost */
     LG_WHY__COUNT
 } lg_reason_t;
 
@@ -129,6 +131,17 @@ int lg_engine_group(const lg_engine_t *e, uint32_t id, lg_group_view_t *v);
 /* Order of a group by child index (0 .. n_orders-1); NULL past the end. */
 const lg_order_t *lg_engine_group_order(const lg_engine_t *e, uint32_t id, uint32_t child);
 lg_tstate_t lg_engine_trading_state(const lg_engine_t *e);
+/* Orders a group's table holds at most (lg_engine_group_order's child bound). */
+#define LG_ENGINE_GROUP_ORDERS 128
+
+/* The instrument master the engine was created with. */
+const lg_instruments_t *lg_engine_master(const lg_engine_t *e);
+/* The configuration the engine was created with. */
+const lg_engine_config_t *lg_engine_config(const lg_engine_t *e);
+/* The order with this client tag, or NULL (not legato's, or unknown to the engine). */
+const lg_order_t *lg_engine_order_by_tag(const lg_engine_t *e, const char *tag);
+/* Between LG_CTL_RECOVER_BEGIN and LG_CTL_RECOVERED: only ADOPT events are taken. */
+bool lg_engine_recovering(const lg_engine_t *e);
 /* Net units the engine believes the account holds in the instrument. */
 lg_qty_t lg_engine_position(const lg_engine_t *e, uint32_t token);
 /* Ids of groups in the pool, in id order, up to max. */

@@ -58,6 +58,7 @@ typedef enum lg_ev_kind {
     LG_EV_CONTROL,       /* kill, resume, exit a group */
     LG_EV_POSITIONS,     /* the broker's net positions */
     LG_EV_CONNECTION,    /* broker connection up / down */
+    LG_EV_ADOPT,         /* recovery: an order the broker has and the engine does not */
     LG_EV__COUNT
 } lg_ev_kind_t;
 
@@ -66,7 +67,20 @@ typedef enum lg_control_op {
     LG_CTL_RESUME,     /* HALTED/REDUCING -> ACTIVE (a person decided) */
     LG_CTL_EXIT_GROUP, /* close one live group in unwind order */
     LG_CTL_REDUCE,     /* ACTIVE -> REDUCING: only risk-reducing orders */
+    LG_CTL_RECOVER_BEGIN, /* recovery: decisions wait while the broker's orders are adopted */
+    LG_CTL_RECOVERED,  /* recovery: every broker order is known; groups decide again */
 } lg_control_op_t;
+
+/* One order from the broker's order book, as recovery hands it to the engine
+ * (LG_EV_ADOPT): its tag names group, leg, child and purpose; the rest is what the
+ * broker says of it. u.quantity is the order's quantity. */
+typedef struct lg_adopt {
+    lg_order_update_t u;
+    uint32_t token;
+    int8_t side;         /* +1 buy, -1 sell */
+    uint8_t otype;       /* lg_otype_t */
+    lg_paise_t price, trigger;
+} lg_adopt_t;
 
 typedef struct lg_position_row {
     uint32_t token;
@@ -90,6 +104,7 @@ typedef struct lg_event {
             char message[LG_STATUS_MSG_MAX];
         } error;
         lg_order_update_t update;
+        lg_adopt_t adopt;
         struct {
             uint32_t token;
             lg_paise_t ltp, bid, ask;

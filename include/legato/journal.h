@@ -25,6 +25,8 @@
  *     CONTROL       u8 op (lg_control_op_t), u32 group
  *     POSITIONS     u32 n (<= LG_JRNL_MAX_ROWS), n × { u32 token, i64 qty }
  *     CONNECTION    u8 up
+ *     ADOPT         the ORDER_UPDATE fields, then u32 token, i8 side, u8 otype
+ *                   (lg_otype_t), i64 price, i64 trigger
  *   record   u32 group, str tag, i64 a, i64 b, i64 c          (kind: lg_rec_kind_t)
  *   cmd      u8 risk_reducing, str tag, str broker_id, u32 token, i8 side,
  *            u8 otype (lg_otype_t), i16 mprot_pct, i64 qty (>= 0), i64 price,

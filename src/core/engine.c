@@ -158,6 +158,7 @@ static int dispatch(lg_engine_t *e, const lg_event_t *ev) {
     case LG_EV_TIMER: return LG_OK;
     case LG_EV_CONTROL: return lg_eng_on_control(e, ev);
     case LG_EV_POSITIONS: return lg_eng_on_positions(e, ev);
+    case LG_EV_ADOPT: return lg_eng_on_adopt(e, ev);
     case LG_EV_CONNECTION:
         lg_eng_alert(e, ev->u.connection.up ? LG_ALERT_INFO : LG_ALERT_WARN, 0, 0,
                      "broker connection %s", ev->u.connection.up ? "up" : "down");
@@ -169,6 +170,7 @@ static int dispatch(lg_engine_t *e, const lg_event_t *ev) {
 
 /* Wakes every group whose time has come, once each per step. */
 static void run_due(lg_engine_t *e) {
+    if (e->recovering) return; /* decisions wait for RECOVERED */
     for (uint32_t n = 0; n < e->cfg.max_groups && e->heap_n > 0; n++) {
         lg_group_t *g = lg_eng_heap_top(e);
         if (g->wake_at > e->now) return;
@@ -202,6 +204,21 @@ int lg_engine_step(lg_engine_t *e, const lg_event_t *ev, lg_ns_t now, lg_out_t *
 /* ---- views -------------------------------------------------------------------------- */
 
 lg_tstate_t lg_engine_trading_state(const lg_engine_t *e) { return e->tstate; }
+
+bool lg_engine_recovering(const lg_engine_t *e) { return e->recovering; }
+
+const lg_engine_config_t *lg_engine_config(const lg_engine_t *e) { return &e->cfg; }
+
+const lg_instruments_t *lg_engine_master(const lg_engine_t *e) { return e->master; }
+
+const lg_order_t *lg_engine_order_by_tag(const lg_engine_t *e, const char *tag) {
+    lg_tag_t t;
+    if (tag == NULL || lg_tag_decode(tag, &t) != LG_OK) return NULL;
+    const lg_group_t *g = lg_eng_group_const(e, t.group);
+    if (g == NULL) return NULL;
+    const lg_order_t *o = lg_eng_order_by_child((lg_engine_t *)(uintptr_t)e, g, t.child);
+    return o != NULL && strcmp(o->tag, tag) == 0 ? o : NULL;
+}
 
 lg_qty_t lg_engine_position(const lg_engine_t *e, uint32_t token) {
     const lg_instrument_t *ins = lg_instruments_find(e->master, token);
@@ -245,6 +262,7 @@ uint64_t lg_engine_digest(const lg_engine_t *e) {
         h = fnv(h, &g->id, sizeof g->id);
         h = fnv(h, &g->state, sizeof g->state);
         h = fnv(h, &g->cash, sizeof g->cash);
+        h = fnv(h, &g->next_child, sizeof g->next_child);
         for (uint32_t l = 0; l < g->n_legs; l++) {
             h = fnv(h, &g->legs[l].entry_filled, sizeof(lg_qty_t));
             h = fnv(h, &g->legs[l].rev_filled, sizeof(lg_qty_t));

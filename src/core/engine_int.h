@@ -17,7 +17,7 @@
 #include "legato/numeric.h"
 #include "legato/tag.h"
 
-#define LG_GROUP_MAX_ORDERS 128
+#define LG_GROUP_MAX_ORDERS LG_ENGINE_GROUP_ORDERS
 #define LG_GROUP_REVERSAL_RESERVE 48 /* order slots entry orders may not use */
 #define LG_NO_INDEX UINT32_MAX
 
@@ -69,13 +69,21 @@ typedef struct lg_group {
     uint32_t emergency_orders;
     uint32_t n_states;
     uint8_t path[32];
+    bool rebuilt;                        /* recovery made it from the broker's orders alone */
+    uint8_t adopted;                     /* recovery: purposes of orders adopted (LG_ADOPTED_*) */
     uint32_t heap_pos;                   /* index in the wake heap, LG_NO_INDEX if absent */
     uint32_t enter_pos;                  /* index in entering[], LG_NO_INDEX if absent */
     lg_ns_t wake_at;
 } lg_group_t;
 
+/* lg_group_t.adopted bits: which kinds of order recovery adopted into the group. */
+#define LG_ADOPTED_ENTRY 1u
+#define LG_ADOPTED_EMERGENCY 2u
+#define LG_ADOPTED_EXIT 4u
+
 struct lg_engine {
     lg_engine_config_t cfg;
+    bool recovering;          /* between RECOVER_BEGIN and RECOVERED */
     const lg_instruments_t *master;
     lg_tstate_t tstate;
     uint32_t next_group_id;
@@ -102,6 +110,8 @@ struct lg_engine {
 int lg_eng_refuse(lg_engine_t *e, int code, uint32_t group, const char *tag, const char *fmt,
                   ...) __attribute__((format(printf, 5, 6)));
 lg_group_t *lg_eng_group_alloc(lg_engine_t *e);
+/* The slot for a group with a given id (recovery): free, reusable, or NULL. */
+lg_group_t *lg_eng_group_alloc_id(lg_engine_t *e, uint32_t id);
 void lg_eng_unschedule(lg_engine_t *e, lg_group_t *g);
 lg_ns_t lg_eng_next_wake(const lg_engine_t *e);
 lg_group_t *lg_eng_heap_top(lg_engine_t *e);
@@ -115,6 +125,10 @@ int lg_eng_on_update(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_control(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_positions(lg_engine_t *e, const lg_event_t *ev);
+
+/* adopt.c */
+int lg_eng_on_adopt(lg_engine_t *e, const lg_event_t *ev);
+void lg_eng_recovered(lg_engine_t *e);
 
 /* engine.c and pool.c */
 lg_group_t *lg_eng_group_by_id(lg_engine_t *e, uint32_t id);

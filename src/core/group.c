@@ -45,7 +45,7 @@ const char *lg_reason_name(lg_reason_t r) {
     static const char *const n[LG_WHY__COUNT] = {
         "none", "submit", "invalid", "not_active", "fill",      "reject",          "timeout",
         "exposure", "kill", "reduce", "exit",     "flat",       "shrunk",          "positions",
-        "late_fill", "emergency_fail", "resume"};
+        "late_fill", "emergency_fail", "resume", "recovered"};
     return (unsigned)r < LG_WHY__COUNT ? n[r] : "?";
 }
 

@@ -12,6 +12,8 @@
 /* ---- event handlers ------------------------------------------------------------------ */
 
 int lg_eng_on_submit(lg_engine_t *e, const lg_group_spec_t *spec) {
+    if (e->recovering)
+        return lg_eng_refuse(e, LG_ESTATE, 0, NULL, "group refused: recovery has not finished");
     if (!lg_eng_room(e, 2 * LG_MAX_LEGS, 8 * LG_MAX_LEGS)) {
         return lg_eng_refuse(e, LG_EPOOL_FULL, 0, NULL, "output buffer too small for a group");
     }
@@ -76,9 +78,10 @@ static void record_order_state(lg_engine_t *e, const lg_group_t *g, const lg_ord
 
 /* After anything touched a group: advance it and file its next wake-up. */
 void lg_eng_touch(lg_engine_t *e, lg_group_t *g) {
+    if (g->rebuilt) return; /* recovery: it decides at RECOVERED, once its legs are known */
     if (e->tstate == LG_TS_HALTED && (g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED))
         lg_unwind_start(e, g, LG_PURPOSE_EXIT, LG_WHY_KILL);
-    if (lg_group_in_entry(g)) lg_entry_progress(e, g);
+    if (lg_group_in_entry(g) && !e->recovering) lg_entry_progress(e, g); /* no new risk yet */
     lg_exposure_evaluate(e, g);
     if (g->uw.active) lg_unwind_progress(e, g);
     lg_eng_schedule(e, g);
@@ -282,6 +285,14 @@ int lg_eng_on_control(lg_engine_t *e, const lg_event_t *ev) {
                 lg_unwind_reset_escalation(&e->groups[i]);
                 lg_eng_schedule(e, &e->groups[i]);
             }
+        return LG_OK;
+    case LG_CTL_RECOVER_BEGIN:
+        e->recovering = true;
+        return LG_OK;
+    case LG_CTL_RECOVERED:
+        if (!e->recovering)
+            return lg_eng_refuse(e, LG_ESTATE, 0, NULL, "RECOVERED without RECOVER_BEGIN");
+        lg_eng_recovered(e);
         return LG_OK;
     case LG_CTL_EXIT_GROUP: {
         lg_group_t *g = lg_eng_group_by_id(e, ev->u.control.group);

@@ -143,6 +143,20 @@ lg_group_t *lg_eng_group_alloc(lg_engine_t *e) {
     return NULL;
 }
 
+/* The slot of group `id` for recovery (an id the broker's order book names): free or
+ * reusable, else NULL. Later ids continue above it. */
+lg_group_t *lg_eng_group_alloc_id(lg_engine_t *e, uint32_t id) {
+    LG_ASSERT(id != 0);
+    lg_group_t *g = &e->groups[id % e->cfg.max_groups];
+    bool reusable = g->id == 0 || (lg_group_finished(g) &&
+                                   e->now - g->finished_ns >= e->cfg.finished_retain_ns);
+    if (!reusable) return NULL;
+    if (g->id != 0) group_release_slot(e, g);
+    g->id = id;
+    if (e->next_group_id <= id) e->next_group_id = id + 1;
+    return g;
+}
+
 /* ---- wake-up heap: group slots ordered by wake_at --------------------------------- */
 
 static lg_group_t *heap_at(lg_engine_t *e, uint32_t i) { return &e->groups[e->heap[i]]; }

@@ -271,6 +271,24 @@ static void dec_update(rd_t *r, lg_order_update_t *u) {
     get_str(r, u->message, sizeof u->message);
 }
 
+static void enc_adopt(wr_t *w, const lg_adopt_t *a) {
+    enc_update(w, &a->u);
+    put_uint(w, a->token, 4);
+    put_int(w, a->side, 1);
+    put_enum(w, a->otype, LG_OT_MARKET, LG_OT_SLM);
+    put_int(w, a->price, 8);
+    put_int(w, a->trigger, 8);
+}
+
+static void dec_adopt(rd_t *r, lg_adopt_t *a) {
+    dec_update(r, &a->u);
+    a->token = (uint32_t)get_uint(r, 4);
+    a->side = (int8_t)get_int(r, 1);
+    a->otype = (uint8_t)get_enum(r, LG_OT_MARKET, LG_OT_SLM);
+    a->price = get_int(r, 8);
+    a->trigger = get_int(r, 8);
+}
+
 static void enc_positions(wr_t *w, const lg_event_t *ev) {
     uint32_t n = ev->u.positions.n;
     const lg_position_row_t *rows = ev->u.positions.rows;
@@ -323,11 +341,12 @@ static void enc_event_body(wr_t *w, const lg_event_t *ev) {
         break;
     case LG_EV_TIMER: break;
     case LG_EV_CONTROL:
-        put_enum(w, ev->u.control.op, LG_CTL_KILL, LG_CTL_REDUCE);
+        put_enum(w, ev->u.control.op, LG_CTL_KILL, LG_CTL_RECOVERED);
         put_uint(w, ev->u.control.group, 4);
         break;
     case LG_EV_POSITIONS: enc_positions(w, ev); break;
     case LG_EV_CONNECTION: put_bool(w, ev->u.connection.up); break;
+    case LG_EV_ADOPT: enc_adopt(w, &ev->u.adopt); break;
     default: wr_fail(w, LG_EINVAL); break;
     }
 }
@@ -349,11 +368,12 @@ static void dec_event_body(rd_t *r, lg_event_t *ev, lg_position_row_t *rows, uin
         break;
     case LG_EV_TIMER: break;
     case LG_EV_CONTROL:
-        ev->u.control.op = get_enum(r, LG_CTL_KILL, LG_CTL_REDUCE);
+        ev->u.control.op = get_enum(r, LG_CTL_KILL, LG_CTL_RECOVERED);
         ev->u.control.group = (uint32_t)get_uint(r, 4);
         break;
     case LG_EV_POSITIONS: dec_positions(r, ev, rows, max_rows); break;
     case LG_EV_CONNECTION: ev->u.connection.up = get_bool(r); break;
+    case LG_EV_ADOPT: dec_adopt(r, &ev->u.adopt); break;
     default: rd_fail(r, LG_EPARSE); break;
     }
 }

@@ -131,6 +131,23 @@ static void sample_positions(lg_event_t *e, lg_position_row_t *rows, uint32_t n)
     e->u.positions.n = n;
 }
 
+/* A broker order recovery adopts: an update plus what the order is. */
+static void sample_adopt(lg_event_t *e, lg_kstatus_t st, int8_t side, uint8_t otype) {
+    ev_init(e, LG_EV_ADOPT);
+    lg_strlcpy(e->u.adopt.u.tag, "L00000A10002H01", sizeof e->u.adopt.u.tag);
+    lg_strlcpy(e->u.adopt.u.broker_id, "2511240000123", sizeof e->u.adopt.u.broker_id);
+    e->u.adopt.u.status = st;
+    e->u.adopt.u.quantity = 130;
+    e->u.adopt.u.filled = st == LG_KS_COMPLETE ? 130 : 65;
+    e->u.adopt.u.avg_price = 12345;
+    lg_strlcpy(e->u.adopt.u.message, "adopted", sizeof e->u.adopt.u.message);
+    e->u.adopt.token = 987654;
+    e->u.adopt.side = side;
+    e->u.adopt.otype = otype;
+    e->u.adopt.price = otype == LG_OT_MARKET ? 0 : 12000;
+    e->u.adopt.trigger = otype >= LG_OT_SL ? 12100 : 0;
+}
+
 static void sample_connection(lg_event_t *e, bool up) {
     ev_init(e, LG_EV_CONNECTION);
     e->u.connection.up = up;
@@ -148,12 +165,15 @@ static uint32_t sample_events(lg_event_t *evs, uint32_t max) {
     sample_tick(&evs[n++], 2455000);
     sample_tick(&evs[n++], -3);
     ev_init(&evs[n++], LG_EV_TIMER);
-    for (int op = LG_CTL_KILL; op <= LG_CTL_REDUCE; op++)
+    for (int op = LG_CTL_KILL; op <= LG_CTL_RECOVERED; op++)
         sample_control(&evs[n++], (lg_control_op_t)op, (uint32_t)op * 1000u);
     sample_positions(&evs[n++], sample_rows, 6);
     sample_positions(&evs[n++], sample_rows, 0);
     sample_connection(&evs[n++], true);
     sample_connection(&evs[n++], false);
+    sample_adopt(&evs[n++], LG_KS_OPEN, 1, LG_OT_LIMIT);
+    sample_adopt(&evs[n++], LG_KS_COMPLETE, -1, LG_OT_MARKET);
+    sample_adopt(&evs[n++], LG_KS_TRIGGER_PENDING, -1, LG_OT_SLM);
     LG_ASSERT(n <= max);
     return n;
 }
@@ -289,6 +309,13 @@ static void assert_event_equal(const lg_event_t *a, const lg_event_t *b) {
         }
         break;
     case LG_EV_CONNECTION: assert_int_equal(a->u.connection.up, b->u.connection.up); break;
+    case LG_EV_ADOPT:
+        assert_update_equal(&a->u.adopt.u, &b->u.adopt.u);
+        assert_int_equal(a->u.adopt.token, b->u.adopt.token);
+        assert_int_equal(a->u.adopt.side, b->u.adopt.side);
+        assert_int_equal(a->u.adopt.otype, b->u.adopt.otype);
+        assert_true(a->u.adopt.price == b->u.adopt.price && a->u.adopt.trigger == b->u.adopt.trigger);
+        break;
     default: fail_msg("unexpected kind %d", (int)a->kind);
     }
 }
@@ -667,7 +694,7 @@ static void test_decode_value_errors(void **state) {
     assert_int_equal(ev.u.submit.legs[0].covered_by, -1);
 
     /* enums out of range */
-    const unsigned ops[] = {0, LG_CTL_REDUCE + 1, 0xFF};
+    const unsigned ops[] = {0, LG_CTL_RECOVERED + 1, 0xFF};
     for (size_t i = 0; i < LG_COUNT(ops); i++) {
         build_control(&t, ops[i]);
         expect_event_err(t.b, t.n, LG_EPARSE, 0);
