@@ -47,7 +47,8 @@ _Noreturn void lg_assert_fail(const char *expr, const char *file, int line);
     X(LG_EIO, -16, "input/output error")                                      \
     X(LG_ENOSPACE, -17, "no space")                                           \
     X(LG_EMISMATCH, -18, "broker state disagrees with engine state")          \
-    X(LG_ERANGE, -19, "value out of range")
+    X(LG_ERANGE, -19, "value out of range")                                  \
+    X(LG_ESTOPPED, -20, "stopped at a simulated crash point")
 
 typedef enum lg_err {
 #define LG_ERR_ENUM(name, value, text) name = value,

@@ -80,6 +80,10 @@ int lg_store_open(const char *path, lg_durability_t d, lg_store_t **out, char *e
  * open batch is rolled back. */
 void lg_store_close(lg_store_t *s);
 
+/* Deletes a store's files (the database, its -wal and -shm) if they exist; for tests,
+ * the simulation's lost databases and benchmarks. The store must be closed. */
+void lg_store_remove(const char *path);
+
 /* Journals one step: ev (stepped at now) and out's records and commands, with the
  * projections. Outside a batch, in a transaction of its own; inside one, in the
  * batch's transaction (committed by lg_store_commit). On error inside a batch the
@@ -106,9 +110,19 @@ void lg_store_rollback(lg_store_t *s);
  * `for (seq = 1; lg_store_read(s, seq, &r) == LG_OK; seq = r.seq + 1)`. */
 int lg_store_read(lg_store_t *s, uint64_t from_seq, lg_store_row_t *row);
 
+/* Calls fn for every EVENT row, in seq order, with one statement (records and commands
+ * are not read): recovery replays a journal this way. Stops at the first nonzero
+ * return of fn and returns it; LG_EPARSE for a row that does not decode (naming its
+ * seq), LG_EIO. Not inside a batch (assertion). */
+typedef int (*lg_store_event_fn)(void *ctx, const lg_store_row_t *row);
+int lg_store_scan_events(lg_store_t *s, lg_store_event_fn fn, void *ctx);
+
 /* Projections. A token never filled holds 0; an unknown group is LG_EUNKNOWN_GROUP. */
 int lg_store_position(lg_store_t *s, uint32_t token, lg_qty_t *qty);
 int lg_store_group_state(lg_store_t *s, uint32_t id, int32_t *state);
+/* The journaled state (lg_ostate_t) of the order with this tag: LG_OK, or
+ * LG_EUNKNOWN_ORDER when no committed step named it (invariant 7's check). */
+int lg_store_order_state(lg_store_t *s, const char *tag, int32_t *state);
 
 /* Last seq and step written (0, 0 for an empty journal); inside a batch, including the
  * batch's steps so far. */

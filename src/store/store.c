@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "legato/engine.h"
 #include "legato/tag.h"
@@ -127,6 +128,16 @@ int lg_store_open(const char *path, lg_durability_t d, lg_store_t **out, char *e
     }
     *out = s;
     return LG_OK;
+}
+
+void lg_store_remove(const char *path) {
+    LG_ASSERT(path != NULL);
+    char p[4096];
+    unlink(path);
+    snprintf(p, sizeof p, "%s-wal", path);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", path);
+    unlink(p);
 }
 
 void lg_store_close(lg_store_t *s) {

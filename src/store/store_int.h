@@ -24,6 +24,7 @@ typedef enum lg_st {
     LG_ST_READ,
     LG_ST_POSITION,
     LG_ST_GROUP,
+    LG_ST_ORDER,
     LG_ST__COUNT
 } lg_st_t;
 

@@ -40,9 +40,8 @@ static int decode_payload(lg_store_t *s, lg_store_row_t *row, const uint8_t *p, 
     return LG_OK;
 }
 
-/* The current row of LG_ST_READ into row. */
-static int read_columns(lg_store_t *s, lg_store_row_t *row) {
-    sqlite3_stmt *st = s->st[LG_ST_READ];
+/* The current row of a journal SELECT (LG_ST_READ's columns) into row. */
+static int read_columns(lg_store_t *s, sqlite3_stmt *st, lg_store_row_t *row) {
     int64_t seq = (int64_t)sqlite3_column_int64(st, 0);
     int64_t step = (int64_t)sqlite3_column_int64(st, 2);
     int64_t item = (int64_t)sqlite3_column_int64(st, 3);
@@ -75,10 +74,34 @@ int lg_store_read(lg_store_t *s, uint64_t from_seq, lg_store_row_t *row) {
     bind_key(s, LG_ST_READ, (int64_t)from_seq);
     int rc = sqlite3_step(st);
     int out = LG_STORE_END;
-    if (rc == SQLITE_ROW) out = read_columns(s, row);
+    if (rc == SQLITE_ROW) out = read_columns(s, st, row);
     else if (rc != SQLITE_DONE) out = lg_store_sql_fail(s, rc, "journal read");
     sqlite3_reset(st);
     LG_ASSERT(out != LG_OK || (row->seq >= from_seq && row->seq <= s->last_seq));
+    return out;
+}
+
+int lg_store_scan_events(lg_store_t *s, lg_store_event_fn fn, void *ctx) {
+    LG_ASSERT(s != NULL && fn != NULL && !s->in_batch);
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(s->db,
+                                "SELECT seq, time_ns, step, item, kind, grp, payload FROM "
+                                "execution_events WHERE item = 1 ORDER BY seq",
+                                -1, &st, NULL);
+    if (rc != SQLITE_OK) return lg_store_sql_fail(s, rc, "journal scan");
+    int out = LG_OK;
+    lg_store_row_t row;
+    for (uint64_t n = 0; n <= s->last_seq && out == LG_OK; n++) { /* bounded by the rows */
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_DONE) break;
+        if (rc != SQLITE_ROW) {
+            out = lg_store_sql_fail(s, rc, "journal scan");
+            break;
+        }
+        out = read_columns(s, st, &row);
+        if (out == LG_OK) out = fn(ctx, &row);
+    }
+    sqlite3_finalize(st);
     return out;
 }
 
@@ -114,6 +137,25 @@ int lg_store_group_state(lg_store_t *s, uint32_t id, int32_t *state) {
     LG_ASSERT(v >= 0 && v < LG_GS__COUNT);
     *state = (int32_t)v;
     return LG_OK;
+}
+
+int lg_store_order_state(lg_store_t *s, const char *tag, int32_t *state) {
+    LG_ASSERT(s != NULL && tag != NULL && state != NULL);
+    sqlite3_stmt *st = s->st[LG_ST_ORDER];
+    int rc = sqlite3_bind_text(st, 1, tag, -1, SQLITE_TRANSIENT);
+    LG_ASSERT(rc == SQLITE_OK);
+    rc = sqlite3_step(st);
+    int out = LG_EUNKNOWN_ORDER;
+    if (rc == SQLITE_ROW) {
+        int64_t v = (int64_t)sqlite3_column_int64(st, 0);
+        LG_ASSERT(v >= 0 && v < LG_OS__COUNT);
+        *state = (int32_t)v;
+        out = LG_OK;
+    } else if (rc != SQLITE_DONE) {
+        out = lg_store_sql_fail(s, rc, "order look-up");
+    }
+    sqlite3_reset(st);
+    return out;
 }
 
 /* ---- maintenance ---------------------------------------------------------------- */

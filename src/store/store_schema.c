@@ -69,6 +69,7 @@ static const char *const lg_stmt_sql[LG_ST__COUNT] = {
                    " WHERE seq >= ?1 ORDER BY seq LIMIT 1",
     [LG_ST_POSITION] = "SELECT qty FROM positions WHERE token = ?1",
     [LG_ST_GROUP] = "SELECT state FROM order_groups WHERE id = ?1",
+    [LG_ST_ORDER] = "SELECT state FROM orders WHERE tag = ?1",
 };
 
 const char *lg_store_stmt_sql(lg_st_t which) {
