@@ -110,6 +110,14 @@ lg_paise_t lg_sim_ltp(const lg_sim_t *s, uint32_t token);
 double lg_sim_underlying(const lg_sim_t *s, int underlying);
 uint32_t lg_sim_orders_with_tag(const lg_sim_t *s, const char *tag); /* count at the exchange */
 uint32_t lg_sim_order_count(const lg_sim_t *s);
+/* The broker's order book as GET /orders lists it at `now` (the world is advanced to
+ * it first): orders from number `from` on, oldest first, into out[0..cap), each as
+ * recovery adopts it (tag, broker id, status, quantity, filled, average price, token,
+ * side, type, prices). Returns how many were written; fewer than cap means the end. */
+uint32_t lg_sim_book(lg_sim_t *s, lg_ns_t now, uint32_t from, lg_adopt_t *out, uint32_t cap);
+/* Net positions (GET /portfolio/positions): instruments with a nonzero quantity into
+ * rows[0..cap); returns how many. */
+uint32_t lg_sim_positions(const lg_sim_t *s, lg_position_row_t *rows, uint32_t cap);
 /* Orders still able to fill (for "quiet" checks). */
 uint32_t lg_sim_open_orders(const lg_sim_t *s);
 /* Requests or scheduled events refused because a pool (max_orders, max_pending, the

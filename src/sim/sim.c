@@ -314,6 +314,37 @@ uint32_t lg_sim_orders_with_tag(const lg_sim_t *s, const char *tag) {
     return n;
 }
 
+uint32_t lg_sim_book(lg_sim_t *s, lg_ns_t now, uint32_t from, lg_adopt_t *out, uint32_t cap) {
+    LG_ASSERT(s != NULL && (out != NULL || cap == 0));
+    world_advance(s, now);
+    uint32_t n = 0;
+    for (uint32_t oi = from; oi < s->n_orders && n < cap; oi++) {
+        const sim_order_t *o = &s->orders[oi];
+        lg_adopt_t *a = &out[n++];
+        memset(a, 0, sizeof *a);
+        lg_strlcpy(a->u.tag, o->tag, sizeof a->u.tag);
+        lg_sims_broker_id(oi, a->u.broker_id, sizeof a->u.broker_id);
+        a->u.status = lg_simb_kstatus(o);
+        a->u.quantity = o->qty;
+        a->u.filled = o->filled;
+        a->u.avg_price = o->filled > 0 ? (o->value + o->filled / 2) / o->filled : 0;
+        a->token = s->ins[o->ins].token;
+        a->side = o->side;
+        a->otype = o->otype;
+        a->price = o->otype == LG_OT_LIMIT || o->otype == LG_OT_SL ? o->limit : 0;
+        a->trigger = o->trigger;
+    }
+    return n;
+}
+
+uint32_t lg_sim_positions(const lg_sim_t *s, lg_position_row_t *rows, uint32_t cap) {
+    LG_ASSERT(s != NULL && (rows != NULL || cap == 0));
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < s->n_ins && n < cap; i++)
+        if (s->ins[i].pos != 0) rows[n++] = (lg_position_row_t){.token = s->ins[i].token, .qty = s->ins[i].pos};
+    return n;
+}
+
 uint64_t lg_sim_fill_count(const lg_sim_t *s) {
     LG_ASSERT(s != NULL);
     return s->n_fills;
