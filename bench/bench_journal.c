@@ -27,15 +27,6 @@
 #define GROUPS 1000u
 #define BATCH 64u
 
-static void remove_db(const char *path) {
-    char p[128];
-    unlink(path);
-    snprintf(p, sizeof p, "%s-wal", path);
-    unlink(p);
-    snprintf(p, sizeof p, "%s-shm", path);
-    unlink(p);
-}
-
 /* Step i: an update of group g's leg-0 order with a 25-unit fill; the engine records
  * the order's state, the fill and the group's move, and releases the next leg. */
 static void make_step(uint64_t i, lg_event_t *ev, lg_out_t *o) {
@@ -89,7 +80,7 @@ static int run(lg_durability_t d, const char *name, uint32_t batch, lg_ns_t *lat
     char err[LG_STORE_ERR_MAX];
     if (lg_store_open(path, d, &s, err, sizeof err) != LG_OK) {
         fprintf(stderr, "bench_journal: %s\n", err);
-        remove_db(path);
+        lg_store_remove(path);
         return 1;
     }
     static lg_out_t o[BATCH];
@@ -109,7 +100,7 @@ static int run(lg_durability_t d, const char *name, uint32_t batch, lg_ns_t *lat
     lg_ns_t ckpt = bench_clock_ns() - c0;
     lg_store_close(s);
     for (uint32_t k = 0; k < batch; k++) lg_out_free(&o[k]);
-    remove_db(path);
+    lg_store_remove(path);
     if (rc != LG_OK || crc != LG_OK || txns == 0) return 1;
     double secs = (double)busy / 1e9;
     qsort(lat, txns, sizeof *lat, bench_cmp_ns);

@@ -26,7 +26,17 @@ typedef struct lg_harness_config {
     int verbose;                 /* 1: steps and commands to stderr */
     lg_ns_t emergency_window_ns; /* invariant 1: how long a short may be uncovered */
     uint32_t max_events;         /* step budget of one run (bounded loop) */
-    const char *journal;         /* SQLite journal to write every step to (NULL: none) */
+    const char *journal;         /* SQLite journal to write every step to (NULL: none);
+                                    with one, every step goes through the runner
+                                    (write-ahead / write-behind, runner.h) */
+    uint32_t crashes;            /* simulated crashes (needs a journal): each stops the
+                                    engine at a random point — before a step's commit,
+                                    after it, after an order left, or as a hedge leaves —
+                                    while the exchange runs on; the engine restarts from
+                                    the journal and reconciles with the exchange's book */
+    double p_lose_db;            /* chance that a crash also deletes the database: the
+                                    restart rebuilds from the order book alone */
+    uint64_t crash_seed;         /* draws of the crash plan */
 } lg_harness_config_t;
 
 void lg_harness_config_default(lg_harness_config_t *c);
@@ -89,6 +99,8 @@ typedef struct lg_harness_stats {
     uint32_t emergency_orders;
     int64_t emergency_cost;    /* Σ realised P&L of emergency-hedged groups (paise) */
     uint32_t halts;
+    uint32_t restarts, lost_dbs;   /* crashes recovered from; of them, with the file gone */
+    uint32_t adopted, rebuilt;     /* orders adopted into known groups; groups rebuilt */
     lg_ns_t fill_time[1024];   /* first order -> finished (HEDGED/…) per group */
     uint32_t n_fill_time;
 } lg_harness_stats_t;
@@ -106,8 +118,12 @@ typedef struct lg_dst_result {
 /* One seed of the random hostile scenario. policy < 0: chosen by the seed.
  * flags: LG_DST_VERBOSE prints every step; LG_DST_MEASURE lets a naive run go on while
  * shorts are uncovered (to measure the exposure rather than stop at it). journal: a
- * SQLite file every step is written to (NULL: none), for `legato replay`. */
-enum { LG_DST_VERBOSE = 1, LG_DST_MEASURE = 2 };
+ * SQLite file every step is written to (NULL: none), for `legato replay`.
+ * LG_DST_CRASH: a smaller world (1–12 groups, ticks every 250 ms) that crashes 1–3
+ * times, a fifth of them losing the database; every step is journaled (to `journal`,
+ * or a temporary file removed afterwards) and invariants 3, 5 and 7 are checked across
+ * the restarts, with the journal's replay for invariant 8. */
+enum { LG_DST_VERBOSE = 1, LG_DST_MEASURE = 2, LG_DST_CRASH = 4 };
 void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
                      lg_dst_result_t *r);
 extern const char *const lg_dst_invariants;

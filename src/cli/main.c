@@ -1,7 +1,7 @@
 /*
  * main.c — the `legato` command.
  *
- *   legato dst [--seeds N] [--start S] [--seed S] [--policy P] [--verbose]
+ *   legato dst [--seeds N] [--start S] [--seed S] [--policy P] [--crash] [--verbose]
  *       deterministic simulation over seeds; a failing seed prints the one command
  *       that replays it
  *   legato replay FILE
@@ -23,7 +23,7 @@
 static void usage(FILE *f) {
     fprintf(f,
             "usage: legato <command> [options]\n"
-            "  dst [--seeds N] [--start S] [--seed S] [--policy ratchet|protection_first|naive] [--verbose]\n"
+            "  dst [--seeds N] [--start S] [--seed S] [--policy ratchet|protection_first|naive] [--crash] [--verbose]\n"
             "      [--journal FILE]   (with --seed: write every step to a SQLite journal)\n"
             "  replay FILE            re-run a journal through the engine; print the first divergence\n"
             "  demo\n"
@@ -40,7 +40,7 @@ static int parse_u64(const char *s, uint64_t *v) {
 
 typedef struct dst_args {
     uint64_t start, seeds;
-    int policy, verbose;
+    int policy, verbose, crash;
     const char *journal;
 } dst_args_t;
 
@@ -50,6 +50,7 @@ static int dst_parse(int argc, char **argv, dst_args_t *a) {
         const char *o = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(o, "--verbose") == 0) { a->verbose = 1; continue; }
+        if (strcmp(o, "--crash") == 0) { a->crash = 1; continue; }
         if (v == NULL) { fprintf(stderr, "legato dst: %s needs a value\n", o); return -1; }
         i++;
         if (strcmp(o, "--seeds") == 0 && parse_u64(v, &a->seeds) == 0) continue;
@@ -79,17 +80,23 @@ static int cmd_dst(int argc, char **argv) {
         return 2;
     }
     uint64_t failures = 0, groups = 0, emergencies = 0, halts = 0, events = 0;
+    uint64_t restarts = 0, lost = 0, adopted = 0, rebuilt = 0;
+    int flags = (a.verbose ? LG_DST_VERBOSE : 0) | (a.crash ? LG_DST_CRASH : 0);
     for (uint64_t s = a.start; s < a.start + a.seeds; s++) {
         lg_dst_result_t r;
-        lg_dst_run_seed(s, a.policy, a.verbose ? LG_DST_VERBOSE : 0, a.journal, &r);
+        lg_dst_run_seed(s, a.policy, flags, a.journal, &r);
         groups += r.groups;
         emergencies += r.stats.emergencies;
         halts += r.stats.halts;
         events += r.stats.events;
+        restarts += r.stats.restarts;
+        lost += r.stats.lost_dbs;
+        adopted += r.stats.adopted;
+        rebuilt += r.stats.rebuilt;
         if (r.ok) continue;
         failures++;
-        printf("dst: seed %llu FAILED: %s\n  replay: build/legato dst --seed %llu%s%s --verbose\n",
-               (unsigned long long)s, r.failure, (unsigned long long)s,
+        printf("dst: seed %llu FAILED: %s\n  replay: build/legato dst%s --seed %llu%s%s --verbose\n",
+               (unsigned long long)s, r.failure, a.crash ? " --crash" : "", (unsigned long long)s,
                a.policy >= 0 ? " --policy " : "",
                a.policy >= 0 ? lg_policy_name((lg_policy_t)a.policy) : "");
         if (failures >= 10) break;
@@ -101,6 +108,11 @@ static int cmd_dst(int argc, char **argv) {
            "%llu events\n",
            (unsigned long long)a.seeds, (unsigned long long)failures, (unsigned long long)groups,
            (unsigned long long)emergencies, (unsigned long long)halts, (unsigned long long)events);
+    if (a.crash)
+        printf("dst: %llu crashes recovered (%llu with the database lost): %llu orders adopted "
+               "into journaled groups, %llu groups rebuilt from the order book\n",
+               (unsigned long long)restarts, (unsigned long long)lost,
+               (unsigned long long)adopted, (unsigned long long)rebuilt);
     return failures == 0 ? 0 : 1;
 }
 

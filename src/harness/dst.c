@@ -12,10 +12,13 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 const char *const lg_dst_invariants =
     "1 no uncovered short, 2 ratchet, 3 positions agree once quiet, 4 finished structure, "
-    "5 one intent one order, 6 exits never flip, 8 fills monotonic + replay, 9 no risk "
+    "5 one intent one order, 6 exits never flip, 7 journaled before sent (--crash), 8 fills "
+    "monotonic + replay, 9 no risk "
     "after HALT, 10 overflow reported";
 
 static double between(lg_rng_t *r, double lo, double hi) {
@@ -120,16 +123,42 @@ static void random_script(lg_harness_t *h, lg_rng_t *r, uint32_t n_groups) {
         lg_harness_control_at(h, (lg_ns_t)between(r, 20e9, 90e9), LG_CTL_RESUME, -1);
 }
 
+/* Crash mode: a temporary journal when none is named. */
+static const char *crash_journal(const char *journal, uint64_t seed, char *buf, size_t cap) {
+    if (journal != NULL) return journal;
+    const char *dir = getenv("TMPDIR");
+    snprintf(buf, cap, "%s/legato-dst-%ld-%llu.db", dir != NULL && dir[0] != '\0' ? dir : "/tmp",
+             (long)getpid(), (unsigned long long)seed);
+    return buf;
+}
+
+/* The end of a run: liveness, then invariant 3, and the replay check (the event log's,
+ * or with crashes the journal's, with invariant 7's "every order known by its tag"). */
+static void final_checks(lg_harness_t *h, int rc, bool crash) {
+    if (rc == LG_OK && !lg_harness_settled(h))
+        lg_h_fail(h, "liveness: groups not settled after 600 s of simulated time");
+    if (rc == LG_OK && !h->failed) lg_harness_check_positions(h);
+    if (h->failed) return;
+    if (!crash) {
+        lg_harness_check_replay(h);
+        return;
+    }
+    lg_h_check_tags_known(h);
+    if (!h->failed) lg_h_check_journal_replay(h);
+}
+
 void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
                      lg_dst_result_t *res) {
     memset(res, 0, sizeof *res);
+    bool crash = (flags & LG_DST_CRASH) != 0;
+    char tmp[1024];
     lg_rng_t r;
     lg_rng_seed(&r, seed ^ 0x6c656761746fULL);
     lg_harness_config_t cfg;
     lg_harness_config_default(&cfg);
     cfg.seed = seed;
     cfg.verbose = (flags & LG_DST_VERBOSE) != 0;
-    cfg.journal = journal;
+    cfg.journal = crash ? crash_journal(journal, seed, tmp, sizeof tmp) : journal;
     random_knobs(&r, &cfg.knobs);
     cfg.engine.policy = (int8_t)(policy >= 0 ? policy : (int)lg_rng_below(&r, 2));
     cfg.engine.max_groups = lg_rng_chance(&r, 0.1) ? 8 : 256; /* small pools overflow */
@@ -137,6 +166,14 @@ void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
      * and the exposure monitor must close it within the window. */
     cfg.emergency_window_ns = cfg.engine.policy != LG_POLICY_NAIVE ? 0
                               : (flags & LG_DST_MEASURE) ? INT64_MAX / 4 : 10 * LG_NS_PER_S;
+    if (crash) {
+        cfg.crashes = 1 + (uint32_t)lg_rng_below(&r, 3);
+        cfg.p_lose_db = 0.2;
+        cfg.crash_seed = seed;
+        cfg.record = false; /* the journal is the record */
+        cfg.knobs.tick_interval_ns = 250 * LG_NS_PER_MS;
+        lg_store_remove(cfg.journal);
+    }
     lg_harness_t *h = NULL;
     int rc = lg_harness_create(&cfg, &h);
     if (rc == LG_OK) lg_harness_add_nifty(h);
@@ -145,17 +182,16 @@ void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
     if (rc != LG_OK) {
         snprintf(res->failure, sizeof res->failure, "set-up failed: %s", lg_strerror(rc));
         lg_harness_destroy(h);
+        if (crash && journal == NULL) lg_store_remove(cfg.journal);
         return;
     }
-    res->groups = 1 + (uint32_t)lg_rng_below(&r, 50);
+    res->groups = 1 + (uint32_t)lg_rng_below(&r, crash ? 12 : 50);
     random_script(h, &r, res->groups);
     rc = lg_harness_run(h, 600 * LG_NS_PER_S);
-    if (rc == LG_OK && !lg_harness_settled(h))
-        lg_h_fail(h, "liveness: groups not settled after 600 s of simulated time");
-    if (rc == LG_OK && !h->failed) lg_harness_check_positions(h);
-    if (!h->failed) lg_harness_check_replay(h);
+    final_checks(h, rc, crash);
     res->ok = !h->failed;
     if (h->failed) snprintf(res->failure, sizeof res->failure, "%s", h->failure);
     lg_harness_stats(h, &res->stats);
     lg_harness_destroy(h);
+    if (crash && journal == NULL) lg_store_remove(cfg.journal);
 }

@@ -53,8 +53,10 @@ int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
 
 void lg_harness_destroy(lg_harness_t *h) {
     if (h == NULL) return;
+    lg_runner_destroy(h->runner);
     if (h->store) lg_store_close(h->store);
     lg_engine_destroy(h->eng);
+    free(h->book);
     lg_sim_destroy(h->sim);
     if (h->out.cmds) lg_out_free(&h->out);
     if (h->master.items) lg_instruments_free(&h->master);
@@ -86,16 +88,9 @@ int lg_harness_start(lg_harness_t *h) {
     lg_h_index_chains(h);
     int rc = lg_engine_create(&h->cfg.engine, &h->master, &h->eng);
     if (rc != LG_OK) return rc;
-    if (h->cfg.journal != NULL) {
-        char err[256];
-        rc = lg_store_open(h->cfg.journal, LG_DUR_NORMAL, &h->store, err, sizeof err);
-        if (rc == LG_OK) rc = lg_store_save_setup(h->store, &h->master, &h->cfg.engine);
-        if (rc != LG_OK) {
-            fprintf(stderr, "legato: journal %s: %s\n", h->cfg.journal,
-                    h->store ? lg_store_errmsg(h->store) : err);
-            return rc;
-        }
-    }
+    if (h->cfg.crashes > 0 && h->cfg.journal == NULL) return LG_EINVAL;
+    if (h->cfg.journal != NULL && (rc = lg_h_open_journal(h, true)) != LG_OK) return rc;
+    lg_h_plan_crashes(h);
     for (uint32_t i = 0; i < h->master.n; i++)
         if (h->master.items[i].kind == LG_KIND_FUT) lg_sim_subscribe(h->sim, h->master.items[i].token);
     return LG_OK;
@@ -185,26 +180,44 @@ static void verbose_step(const lg_harness_t *h, const lg_event_t *ev, const lg_o
     for (uint32_t i = 0; i < o->n_alerts; i++) fprintf(stderr, "    alert %d: %s\n", o->alerts[i].level, o->alerts[i].text);
 }
 
+/* The step itself: through the runner with a journal (write-ahead / write-behind, and
+ * crash points), else straight to the engine and the exchange model. */
+static int run_step(lg_harness_t *h, const lg_event_t *ev) {
+    h->placed = false;
+    if (h->runner != NULL) {
+        lg_runner_crash_at(h->runner, lg_h_arm(h));
+        return lg_runner_step(h->runner, ev, h->now, &h->out);
+    }
+    lg_engine_step(h->eng, ev, h->now, &h->out);
+    for (uint32_t i = 0; i < h->out.n_cmds; i++) {
+        const lg_cmd_t *c = &h->out.cmds[i];
+        if (h->cfg.check_invariants && c->kind == LG_CMD_PLACE) lg_h_check_place(h, c);
+        lg_sim_request(h->sim, c, h->now);
+    }
+    return h->out.status;
+}
+
 /* One engine step, its commands forwarded to the exchange model, invariants checked.
- * sub: the submission this event carries, or -1. */
-static void step(lg_harness_t *h, const lg_event_t *ev, int sub) {
+ * sub: the submission this event carries, or -1. False when a crash stopped the step
+ * before its commit: what it carried is lost, and the caller offers it again. */
+static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
     lg_tstate_t before = lg_engine_trading_state(h->eng);
     if (h->cfg.record) lg_h_log_event(h, ev, h->now);
-    lg_engine_step(h->eng, ev, h->now, &h->out);
-    /* write-ahead: the step is journaled before its commands reach the exchange */
-    if (h->store && lg_store_append_step(h->store, h->now, ev, &h->out) != LG_OK)
-        lg_h_fail(h, "journal append failed: %s", lg_store_errmsg(h->store));
+    if (run_step(h, ev) == LG_ESTOPPED) {
+        bool committed = h->crash[h->next_crash].kind == LG_H_CRASH_AFTER_COMMIT;
+        if (committed && sub >= 0) {
+            h->subs[sub].submitted = true;
+            h->subs[sub].group = h->out.new_group;
+        }
+        lg_h_crash(h);
+        return committed;
+    }
     h->stats.events++;
     h->stats.cmds += h->out.n_cmds;
     h->stats.alerts += h->out.n_alerts;
     if (h->out.status != LG_OK) h->stats.errors++;
     if (h->cfg.verbose) verbose_step(h, ev, &h->out);
     h->cmd_hash = lg_h_hash_cmds(h->cmd_hash, &h->out);
-    for (uint32_t i = 0; i < h->out.n_cmds; i++) {
-        const lg_cmd_t *c = &h->out.cmds[i];
-        if (h->cfg.check_invariants && c->kind == LG_CMD_PLACE) lg_h_check_place(h, c);
-        lg_sim_request(h->sim, c, h->now);
-    }
     h->eng_wake = h->out.wake_at;
     if (sub >= 0) {
         h->subs[sub].submitted = true;
@@ -212,26 +225,30 @@ static void step(lg_harness_t *h, const lg_event_t *ev, int sub) {
     }
     if (h->cfg.check_invariants) lg_h_check_step(h, before, &h->out);
     if (h->observer) h->observer(h, ev, &h->out, h->observer_ctx);
+    if (h->runner != NULL && lg_h_crash_after_step(h)) lg_h_crash(h);
+    return true;
 }
 
 static void run_script(lg_harness_t *h) {
-    lg_h_script_t *it = &h->script[h->next_script++];
+    lg_h_script_t it = h->script[h->next_script++];
     lg_event_t ev = {0};
-    if (it->kind == 0) {
+    if (it.kind == 0) {
         ev.kind = LG_EV_GROUP_SUBMIT;
-        ev.u.submit = h->subs[it->sub].spec;
-        step(h, &ev, it->sub);
-        return;
+        ev.u.submit = h->subs[it.sub].spec;
+    } else {
+        ev.kind = LG_EV_CONTROL;
+        ev.u.control.op = it.op;
+        ev.u.control.group = lg_harness_group(h, it.sub);
     }
-    ev.kind = LG_EV_CONTROL;
-    ev.u.control.op = it->op;
-    ev.u.control.group = lg_harness_group(h, it->sub);
-    step(h, &ev, -1);
+    if (step(h, &ev, it.kind == 0 ? it.sub : -1)) return;
+    it.at = h->down_until; /* lost with the crash: offered again at the restart */
+    script_add(h, it);
 }
 
 /* Automatic exits: the earliest due time, and the exits due now. */
 static lg_ns_t exits(lg_harness_t *h, bool fire) {
     lg_ns_t t = INT64_MAX;
+    if (h->down) return t;
     for (uint32_t i = 0; i < h->n_subs; i++) {
         lg_h_sub_t *s = &h->subs[i];
         if (s->exit_hold < 0 || s->exit_sent || s->group == 0) continue;
@@ -244,7 +261,8 @@ static lg_ns_t exits(lg_harness_t *h, bool fire) {
             lg_event_t ev = {.kind = LG_EV_CONTROL};
             ev.u.control.op = LG_CTL_EXIT_GROUP;
             ev.u.control.group = s->group;
-            step(h, &ev, -1);
+            if (!step(h, &ev, -1)) s->exit_sent = false; /* lost with a crash */
+            if (h->down) return INT64_MAX;
             continue;
         }
         t = LG_MIN(t, due);
@@ -252,10 +270,29 @@ static lg_ns_t exits(lg_harness_t *h, bool fire) {
     return t;
 }
 
+/* While the engine is down the exchange runs on; what it delivers is lost. */
+static void down_step(lg_harness_t *h, lg_ns_t until, uint32_t *idle) {
+    lg_ns_t t = LG_MIN(lg_sim_next_time(h->sim), h->down_until);
+    if (t > until) t = h->down_until; /* the run never ends with the engine down */
+    if (t > h->now) h->now = t;
+    if (h->down_until <= h->now) {
+        lg_h_restart(h);
+        return;
+    }
+    lg_event_t ev;
+    if (lg_sim_poll(h->sim, h->now, &ev) == 1) *idle = 0;
+    else if (++*idle > 1000) lg_h_fail(h, "exchange model stalled at t=%lld", (long long)h->now);
+    if (h->cfg.check_invariants) lg_h_check_exchange(h);
+}
+
 int lg_harness_run(lg_harness_t *h, lg_ns_t until) {
-    LG_ASSERT(h->eng != NULL);
+    LG_ASSERT(h->eng != NULL || h->down);
     uint32_t idle = 0;
     for (uint32_t n = 0; n < h->cfg.max_events && !h->failed; n++) {
+        if (h->down) {
+            down_step(h, until, &idle);
+            continue;
+        }
         lg_ns_t t_script = h->next_script < h->n_script ? h->script[h->next_script].at : INT64_MAX;
         lg_ns_t t_exit = exits(h, false);
         lg_ns_t t_sim = lg_sim_next_time(h->sim);
@@ -279,7 +316,7 @@ int lg_harness_run(lg_harness_t *h, lg_ns_t until) {
             }
         }
     }
-    if (h->cfg.check_invariants && !h->failed) lg_h_check_all(h);
+    if (h->cfg.check_invariants && !h->failed && !h->down) lg_h_check_all(h);
     if (h->now < until && !h->failed && lg_sim_next_time(h->sim) != INT64_MAX &&
         lg_sim_next_time(h->sim) <= until)
         lg_h_fail(h, "step budget of %u events exhausted at t=%.3fs", h->cfg.max_events,
@@ -288,6 +325,7 @@ int lg_harness_run(lg_harness_t *h, lg_ns_t until) {
 }
 
 bool lg_harness_settled(const lg_harness_t *h) {
+    if (h->eng == NULL) return false;
     for (uint32_t i = 0; i < h->n_subs; i++) {
         const lg_h_sub_t *s = &h->subs[i];
         if (!s->submitted) return false;
@@ -304,6 +342,7 @@ bool lg_harness_settled(const lg_harness_t *h) {
 void lg_harness_stats(const lg_harness_t *h, lg_harness_stats_t *out) {
     *out = h->stats;
     out->n_fill_time = 0;
+    if (h->eng == NULL) return; /* stopped while down */
     for (uint32_t i = 0; i < h->n_subs; i++) {
         const lg_h_sub_t *s = &h->subs[i];
         if (!s->submitted) continue;

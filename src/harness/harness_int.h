@@ -7,6 +7,8 @@
 #define LEGATO_HARNESS_INT_H
 
 #include "legato/harness.h"
+#include "legato/recover.h"
+#include "legato/runner.h"
 #include "legato/store.h"
 
 #define LG_H_MAX_SUBS 1024
@@ -19,6 +21,24 @@ typedef struct lg_h_script {
     int sub;        /* submission index */
     int op;         /* control op */
 } lg_h_script_t;
+
+#define LG_H_MAX_CRASHES 8
+
+/* How a planned crash stops the engine. */
+typedef enum lg_h_crash_kind {
+    LG_H_CRASH_BEFORE_COMMIT = 0, /* hedges out, step not on disk */
+    LG_H_CRASH_AFTER_COMMIT,      /* step on disk, entries not sent */
+    LG_H_CRASH_AFTER_RELEASE,     /* an order left; its ack never reaches this engine */
+    LG_H_CRASH_AT_HEDGE,          /* mid-emergency: a reversal left, step not on disk */
+    LG_H_CRASH__COUNT
+} lg_h_crash_kind_t;
+
+typedef struct lg_h_crash {
+    uint64_t after_events;   /* armed once this many steps have run */
+    uint8_t kind;            /* lg_h_crash_kind_t */
+    bool lose_db;
+    lg_ns_t down_ns;         /* how long the engine stays down */
+} lg_h_crash_t;
 
 typedef struct lg_h_sub {
     lg_group_spec_t spec;
@@ -65,12 +85,34 @@ struct lg_harness {
     lg_qty_t chain_lot[8];    /* per underlying: lot size */
     uint32_t n_chains;
     lg_store_t *store;        /* cfg.journal open, or NULL */
+    lg_runner_t *runner;      /* with a store: every step goes through it */
+    /* crashes */
+    lg_h_crash_t crash[LG_H_MAX_CRASHES];
+    uint32_t n_crash, next_crash;
+    bool armed;               /* the runner's crash point is set for the next step */
+    bool down;                /* the engine is down until down_until */
+    lg_ns_t down_until;
+    bool placed;              /* the current step released a PLACE */
+    lg_adopt_t *book;         /* the exchange's order book at a restart */
+    uint32_t cap_book;
     lg_harness_observer_fn observer;
     void *observer_ctx;
     lg_harness_stats_t stats;
 };
 
+/* crash.c */
+void lg_h_release(void *ctx, const lg_cmd_t *c, lg_ns_t now);
+int lg_h_open_journal(lg_harness_t *h, bool fresh);
+void lg_h_plan_crashes(lg_harness_t *h);
+lg_crash_point_t lg_h_arm(lg_harness_t *h);
+bool lg_h_crash_after_step(lg_harness_t *h);
+void lg_h_crash(lg_harness_t *h);
+void lg_h_restart(lg_harness_t *h);
+int lg_h_check_journal_replay(lg_harness_t *h);
+void lg_h_check_tags_known(lg_harness_t *h);
+
 /* check.c */
+void lg_h_check_exchange(lg_harness_t *h);
 void lg_h_fail(lg_harness_t *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void lg_h_check_step(lg_harness_t *h, lg_tstate_t before, const lg_out_t *out);
 void lg_h_check_place(lg_harness_t *h, const lg_cmd_t *c);
