@@ -13,6 +13,8 @@
 #define LEGATO_HARNESS_H
 
 #include "legato/engine.h"
+#include "legato/recover.h"
+#include "legato/runner.h"
 #include "legato/sim.h"
 
 typedef struct lg_harness lg_harness_t;
@@ -37,6 +39,8 @@ typedef struct lg_harness_config {
     double p_lose_db;            /* chance that a crash also deletes the database: the
                                     restart rebuilds from the order book alone */
     uint64_t crash_seed;         /* draws of the crash plan */
+    uint32_t sim_max_orders;     /* exchange model's order book (default 16 384) */
+    uint32_t sim_max_pending;    /* exchange model's event queue (default 65 536) */
 } lg_harness_config_t;
 
 void lg_harness_config_default(lg_harness_config_t *c);
@@ -86,6 +90,18 @@ int lg_harness_check_positions(lg_harness_t *h);
 /* Invariant 8: a fresh engine fed the recorded events reaches the same digest and
  * emits the same commands. */
 int lg_harness_check_replay(lg_harness_t *h);
+
+/* Crashes now (needs a journal): the engine, its runner and the store connection are
+ * dropped, and with lose_db the database file too; the exchange model runs on.
+ * lg_harness_run restarts it after down_ns, or lg_harness_restart does at once. */
+int lg_harness_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns);
+/* Restarts a crashed engine now: journal replay, then reconciliation with the exchange's
+ * order book. LG_OK, or the error (lg_harness_failure says why); rep (may be NULL)
+ * receives the recovery's report. */
+int lg_harness_restart(lg_harness_t *h, lg_recovery_t *rep);
+bool lg_harness_down(const lg_harness_t *h);
+/* The live runner (NULL without a journal or while down). */
+lg_runner_t *lg_harness_runner(lg_harness_t *h);
 
 /* The i-th recorded event and its time (for benchmarks replaying a real mix). */
 int lg_harness_logged(const lg_harness_t *h, uint32_t i, lg_event_t *ev, lg_ns_t *at);

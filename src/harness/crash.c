@@ -109,14 +109,21 @@ bool lg_h_crash_after_step(lg_harness_t *h) {
     return h->placed || h->stats.events >= h->crash[h->next_crash].after_events + 2000;
 }
 
-void lg_h_crash(lg_harness_t *h) {
-    LG_ASSERT(h->next_crash < h->n_crash && h->eng != NULL);
+/* The planned crash that is armed now. */
+void lg_h_crash_planned(lg_harness_t *h) {
+    LG_ASSERT(h->next_crash < h->n_crash);
     const lg_h_crash_t *c = &h->crash[h->next_crash++];
     static const char *const kinds[] = {"before a commit", "after a commit, entries unsent",
                                         "after an order left", "as a hedge left"};
+    if (h->cfg.verbose) fprintf(stderr, "t=%.6f CRASH %s\n", (double)h->now / 1e9, kinds[c->kind]);
+    lg_h_crash(h, c->lose_db, c->down_ns);
+}
+
+void lg_h_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns) {
+    LG_ASSERT(h->eng != NULL && h->store != NULL && down_ns >= 0);
     if (h->cfg.verbose)
-        fprintf(stderr, "t=%.6f CRASH %s%s, down %.3f s\n", (double)h->now / 1e9, kinds[c->kind],
-                c->lose_db ? ", database lost" : "", (double)c->down_ns / 1e9);
+        fprintf(stderr, "t=%.6f engine down%s for %.3f s\n", (double)h->now / 1e9,
+                lose_db ? ", database lost," : "", (double)down_ns / 1e9);
     h->armed = false;
     lg_runner_destroy(h->runner);
     h->runner = NULL;
@@ -124,12 +131,12 @@ void lg_h_crash(lg_harness_t *h) {
     h->eng = NULL;
     lg_store_close(h->store);
     h->store = NULL;
-    if (c->lose_db) {
+    if (lose_db) {
         lg_store_remove(h->cfg.journal);
         h->stats.lost_dbs++;
     }
     h->down = true;
-    h->down_until = h->now + c->down_ns;
+    h->down_until = h->now + down_ns;
     h->eng_wake = INT64_MAX;
 }
 
@@ -163,17 +170,17 @@ static void restart_subs(lg_harness_t *h) {
     }
 }
 
-void lg_h_restart(lg_harness_t *h) {
+void lg_h_restart(lg_harness_t *h, lg_recovery_t *out_rep) {
     LG_ASSERT(h->down && h->eng == NULL);
     h->down = false;
-    lg_recovery_t rep;
+    lg_recovery_t local, *rep = out_rep != NULL ? out_rep : &local;
     if (lg_h_open_journal(h, false) != LG_OK) {
         lg_h_fail(h, "restart: the journal does not open");
         return;
     }
-    int rc = lg_recover_replay(h->store, &h->cfg.engine, &h->master, &h->eng, &rep);
+    int rc = lg_recover_replay(h->store, &h->cfg.engine, &h->master, &h->eng, rep);
     if (rc != LG_OK) {
-        lg_h_fail(h, "restart: %s: %s", lg_errname(rc), rep.report);
+        lg_h_fail(h, "restart: %s: %s", lg_errname(rc), rep->report);
         return;
     }
     lg_runner_config_t rcfg;
@@ -182,21 +189,21 @@ void lg_h_restart(lg_harness_t *h) {
     lg_position_row_t *rows = malloc(LG_JRNL_MAX_ROWS * sizeof *rows);
     lg_book_t book;
     if (rc == LG_OK) rc = rows != NULL ? take_book(h, &book, rows, LG_JRNL_MAX_ROWS) : LG_EPOOL_FULL;
-    uint64_t replayed = rep.replayed;
-    if (rc == LG_OK) rc = lg_recover_reconcile(h->runner, h->eng, &book, h->now, &h->out, &rep);
+    uint64_t replayed = rep->replayed;
+    if (rc == LG_OK) rc = lg_recover_reconcile(h->runner, h->eng, &book, h->now, &h->out, rep);
     free(rows);
     if (h->cfg.verbose)
         fprintf(stderr, "t=%.6f RESTART replayed %llu events; adopted %u, rebuilt %u groups, "
                 "updated %u, missing %u, unexplained %u\n%s", (double)h->now / 1e9,
-                (unsigned long long)replayed, rep.adopted, rep.rebuilt, rep.updated, rep.missing,
-                rep.unexplained, rep.report);
+                (unsigned long long)replayed, rep->adopted, rep->rebuilt, rep->updated, rep->missing,
+                rep->unexplained, rep->report);
     if (rc != LG_OK) {
-        lg_h_fail(h, "restart: reconciliation %s: %s", lg_errname(rc), rep.report);
+        lg_h_fail(h, "restart: reconciliation %s: %s", lg_errname(rc), rep->report);
         return;
     }
     h->stats.restarts++;
-    h->stats.adopted += rep.adopted;
-    h->stats.rebuilt += rep.rebuilt;
+    h->stats.adopted += rep->adopted;
+    h->stats.rebuilt += rep->rebuilt;
     h->eng_wake = h->out.wake_at;
     restart_subs(h);
     if (h->cfg.check_invariants) {
@@ -204,6 +211,21 @@ void lg_h_restart(lg_harness_t *h) {
         lg_h_check_all(h);
     }
 }
+
+int lg_harness_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns) {
+    if (h->store == NULL || h->eng == NULL || h->down) return LG_ESTATE;
+    lg_h_crash(h, lose_db, down_ns);
+    return LG_OK;
+}
+
+int lg_harness_restart(lg_harness_t *h, lg_recovery_t *rep) {
+    if (!h->down) return LG_ESTATE;
+    lg_h_restart(h, rep);
+    return h->failed ? LG_EMISMATCH : LG_OK;
+}
+
+bool lg_harness_down(const lg_harness_t *h) { return h->down; }
+lg_runner_t *lg_harness_runner(lg_harness_t *h) { return h->runner; }
 
 /* ---- end-of-run checks -------------------------------------------------------------- */
 

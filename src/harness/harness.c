@@ -20,6 +20,8 @@ void lg_harness_config_default(lg_harness_config_t *c) {
     c->record = true;
     c->emergency_window_ns = 10 * LG_NS_PER_S;
     c->max_events = 2000000;
+    c->sim_max_orders = 16384;
+    c->sim_max_pending = 65536;
 }
 
 int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
@@ -30,7 +32,8 @@ int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
     h->script = calloc(LG_H_MAX_SCRIPT, sizeof *h->script);
     h->eng_wake = INT64_MAX;
     int rc = lg_instruments_init(&h->master, 512);
-    lg_sim_config_t sc = {.seed = cfg->seed, .max_orders = 16384, .max_pending = 65536,
+    lg_sim_config_t sc = {.seed = cfg->seed, .max_orders = cfg->sim_max_orders,
+                          .max_pending = cfg->sim_max_pending,
                           .knobs = cfg->knobs};
     if (rc == LG_OK) rc = lg_sim_create(&sc, &h->master, &h->sim);
     if (rc == LG_OK) rc = lg_out_init(&h->out, 4096, 16384, 256);
@@ -209,7 +212,7 @@ static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
             h->subs[sub].submitted = true;
             h->subs[sub].group = h->out.new_group;
         }
-        lg_h_crash(h);
+        lg_h_crash_planned(h);
         return committed;
     }
     h->stats.events++;
@@ -225,7 +228,7 @@ static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
     }
     if (h->cfg.check_invariants) lg_h_check_step(h, before, &h->out);
     if (h->observer) h->observer(h, ev, &h->out, h->observer_ctx);
-    if (h->runner != NULL && lg_h_crash_after_step(h)) lg_h_crash(h);
+    if (h->runner != NULL && lg_h_crash_after_step(h)) lg_h_crash_planned(h);
     return true;
 }
 
@@ -276,7 +279,7 @@ static void down_step(lg_harness_t *h, lg_ns_t until, uint32_t *idle) {
     if (t > until) t = h->down_until; /* the run never ends with the engine down */
     if (t > h->now) h->now = t;
     if (h->down_until <= h->now) {
-        lg_h_restart(h);
+        lg_h_restart(h, NULL);
         return;
     }
     lg_event_t ev;

@@ -106,8 +106,9 @@ int lg_h_open_journal(lg_harness_t *h, bool fresh);
 void lg_h_plan_crashes(lg_harness_t *h);
 lg_crash_point_t lg_h_arm(lg_harness_t *h);
 bool lg_h_crash_after_step(lg_harness_t *h);
-void lg_h_crash(lg_harness_t *h);
-void lg_h_restart(lg_harness_t *h);
+void lg_h_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns);
+void lg_h_crash_planned(lg_harness_t *h);
+void lg_h_restart(lg_harness_t *h, lg_recovery_t *rep);
 int lg_h_check_journal_replay(lg_harness_t *h);
 void lg_h_check_tags_known(lg_harness_t *h);
 
