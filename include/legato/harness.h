@@ -39,6 +39,10 @@ typedef struct lg_harness_config {
     double p_lose_db;            /* chance that a crash also deletes the database: the
                                     restart rebuilds from the order book alone */
     uint64_t crash_seed;         /* draws of the crash plan */
+    double p_disk_fault;         /* chance of one window (0.5–10 s) in which the disk is
+                                    full or fails every write (needs a journal): commits
+                                    fail, the runner withholds and halts, the journal
+                                    catches up once the window closes */
     uint32_t sim_max_orders;     /* exchange model's order book (default 16 384) */
     uint32_t sim_max_pending;    /* exchange model's event queue (default 65 536) */
 } lg_harness_config_t;
@@ -100,6 +104,10 @@ int lg_harness_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns);
  * receives the recovery's report. */
 int lg_harness_restart(lg_harness_t *h, lg_recovery_t *rep);
 bool lg_harness_down(const lg_harness_t *h);
+/* Invariant 8 from the journal: a fresh engine fed the journal's events reaches the
+ * live engine's digest. LG_OK, LG_EMISMATCH (lg_harness_failure says why), LG_EINVAL
+ * without a journal. */
+int lg_harness_check_journal(lg_harness_t *h);
 /* The live runner (NULL without a journal or while down). */
 lg_runner_t *lg_harness_runner(lg_harness_t *h);
 
@@ -116,6 +124,7 @@ typedef struct lg_harness_stats {
     int64_t emergency_cost;    /* Σ realised P&L of emergency-hedged groups (paise) */
     uint32_t halts;
     uint32_t restarts, lost_dbs;   /* crashes recovered from; of them, with the file gone */
+    uint32_t disk_faults;          /* disk-fault windows the journal went through */
     uint32_t adopted, rebuilt;     /* orders adopted into known groups; groups rebuilt */
     lg_ns_t fill_time[1024];   /* first order -> finished (HEDGED/…) per group */
     uint32_t n_fill_time;

@@ -80,7 +80,7 @@ static int cmd_dst(int argc, char **argv) {
         return 2;
     }
     uint64_t failures = 0, groups = 0, emergencies = 0, halts = 0, events = 0;
-    uint64_t restarts = 0, lost = 0, adopted = 0, rebuilt = 0;
+    uint64_t restarts = 0, lost = 0, adopted = 0, rebuilt = 0, disk = 0;
     int flags = (a.verbose ? LG_DST_VERBOSE : 0) | (a.crash ? LG_DST_CRASH : 0);
     for (uint64_t s = a.start; s < a.start + a.seeds; s++) {
         lg_dst_result_t r;
@@ -93,6 +93,7 @@ static int cmd_dst(int argc, char **argv) {
         lost += r.stats.lost_dbs;
         adopted += r.stats.adopted;
         rebuilt += r.stats.rebuilt;
+        disk += r.stats.disk_faults;
         if (r.ok) continue;
         failures++;
         printf("dst: seed %llu FAILED: %s\n  replay: build/legato dst%s --seed %llu%s%s --verbose\n",
@@ -110,9 +111,10 @@ static int cmd_dst(int argc, char **argv) {
            (unsigned long long)emergencies, (unsigned long long)halts, (unsigned long long)events);
     if (a.crash)
         printf("dst: %llu crashes recovered (%llu with the database lost): %llu orders adopted "
-               "into journaled groups, %llu groups rebuilt from the order book\n",
+               "into journaled groups, %llu groups rebuilt from the order book; %llu disk-fault "
+               "windows\n",
                (unsigned long long)restarts, (unsigned long long)lost,
-               (unsigned long long)adopted, (unsigned long long)rebuilt);
+               (unsigned long long)adopted, (unsigned long long)rebuilt, (unsigned long long)disk);
     return failures == 0 ? 0 : 1;
 }
 

@@ -19,6 +19,7 @@
 #include "harness_int.h"
 
 #include "legato/numeric.h"
+#include "legato/vfs_fault.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,8 @@ void lg_h_release(void *ctx, const lg_cmd_t *c, lg_ns_t now) {
         h->placed = true;
         if (h->cfg.check_invariants) lg_h_check_place(h, c);
         int32_t st;
+        if (h->cfg.check_invariants && !c->risk_reducing && lg_runner_journal_error(h->runner) != LG_OK)
+            lg_h_fail(h, "risk-adding order %s released while the journal cannot commit", c->tag);
         if (h->cfg.check_invariants && !c->risk_reducing &&
             lg_store_order_state(h->store, c->tag, &st) != LG_OK)
             lg_h_fail(h, "invariant 7: risk-adding order %s reached the exchange before its "
@@ -81,6 +84,31 @@ void lg_h_plan_crashes(lg_harness_t *h) {
         c->lose_db = lg_rng_chance(&r, h->cfg.p_lose_db);
         c->down_ns = (lg_ns_t)(50 + lg_rng_below(&r, 5000)) * LG_NS_PER_MS;
     }
+    if (h->cfg.journal == NULL || !lg_rng_chance(&r, h->cfg.p_disk_fault)) return;
+    h->disk_at = 5 + lg_rng_below(&r, 800);
+    h->disk_ns = (lg_ns_t)(500 + lg_rng_below(&r, 9500)) * LG_NS_PER_MS;
+    h->disk_fault = lg_rng_chance(&r, 0.5) ? LG_VFS_FAULT_FULL : LG_VFS_FAULT_IOERR;
+    int rc = lg_vfs_fault_install();
+    LG_ASSERT(rc == LG_OK);
+}
+
+/* Before a step: the disk-fault window opens or closes. */
+void lg_h_disk(lg_harness_t *h) {
+    if (h->disk_on && h->now >= h->disk_until) {
+        lg_vfs_fault_set(LG_VFS_FAULT_NONE, 0);
+        h->disk_on = false;
+        h->disk_at = 0;
+        if (h->cfg.verbose) fprintf(stderr, "t=%.6f DISK writable again\n", (double)h->now / 1e9);
+        return;
+    }
+    if (h->disk_on || h->disk_at == 0 || h->stats.events < h->disk_at) return;
+    lg_vfs_fault_set((lg_vfs_fault_t)h->disk_fault, 0);
+    h->disk_on = true;
+    h->disk_until = h->now + h->disk_ns;
+    h->stats.disk_faults++;
+    if (h->cfg.verbose)
+        fprintf(stderr, "t=%.6f DISK %s for %.3f s\n", (double)h->now / 1e9,
+                h->disk_fault == LG_VFS_FAULT_FULL ? "full" : "failing", (double)h->disk_ns / 1e9);
 }
 
 /* Before a step: the runner's crash point for it. A crash waiting for a hedge that
@@ -125,6 +153,11 @@ void lg_h_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns) {
         fprintf(stderr, "t=%.6f engine down%s for %.3f s\n", (double)h->now / 1e9,
                 lose_db ? ", database lost," : "", (double)down_ns / 1e9);
     h->armed = false;
+    if (h->disk_on) { /* the machine comes back with a working disk */
+        lg_vfs_fault_set(LG_VFS_FAULT_NONE, 0);
+        h->disk_on = false;
+        h->disk_at = 0;
+    }
     lg_runner_destroy(h->runner);
     h->runner = NULL;
     lg_engine_destroy(h->eng);
@@ -225,6 +258,7 @@ int lg_harness_restart(lg_harness_t *h, lg_recovery_t *rep) {
 }
 
 bool lg_harness_down(const lg_harness_t *h) { return h->down; }
+int lg_harness_check_journal(lg_harness_t *h) { return lg_h_check_journal_replay(h); }
 lg_runner_t *lg_harness_runner(lg_harness_t *h) { return h->runner; }
 
 /* ---- end-of-run checks -------------------------------------------------------------- */

@@ -169,6 +169,7 @@ void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
     if (crash) {
         cfg.crashes = 1 + (uint32_t)lg_rng_below(&r, 3);
         cfg.p_lose_db = 0.2;
+        cfg.p_disk_fault = 0.3;
         cfg.crash_seed = seed;
         cfg.record = false; /* the journal is the record */
         cfg.knobs.tick_interval_ns = 250 * LG_NS_PER_MS;

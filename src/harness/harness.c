@@ -5,6 +5,8 @@
  */
 #include "harness_int.h"
 
+#include "legato/vfs_fault.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +58,7 @@ int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
 
 void lg_harness_destroy(lg_harness_t *h) {
     if (h == NULL) return;
+    if (h->disk_on) lg_vfs_fault_set(LG_VFS_FAULT_NONE, 0);
     lg_runner_destroy(h->runner);
     if (h->store) lg_store_close(h->store);
     lg_engine_destroy(h->eng);
@@ -188,6 +191,7 @@ static void verbose_step(const lg_harness_t *h, const lg_event_t *ev, const lg_o
 static int run_step(lg_harness_t *h, const lg_event_t *ev) {
     h->placed = false;
     if (h->runner != NULL) {
+        lg_h_disk(h);
         lg_runner_crash_at(h->runner, lg_h_arm(h));
         return lg_runner_step(h->runner, ev, h->now, &h->out);
     }

@@ -93,6 +93,10 @@ struct lg_harness {
     bool down;                /* the engine is down until down_until */
     lg_ns_t down_until;
     bool placed;              /* the current step released a PLACE */
+    uint64_t disk_at;         /* disk-fault window: opens after this many steps (0: none) */
+    lg_ns_t disk_ns, disk_until;
+    uint8_t disk_fault;       /* lg_vfs_fault_t */
+    bool disk_on;
     lg_adopt_t *book;         /* the exchange's order book at a restart */
     uint32_t cap_book;
     lg_harness_observer_fn observer;
@@ -105,6 +109,7 @@ void lg_h_release(void *ctx, const lg_cmd_t *c, lg_ns_t now);
 int lg_h_open_journal(lg_harness_t *h, bool fresh);
 void lg_h_plan_crashes(lg_harness_t *h);
 lg_crash_point_t lg_h_arm(lg_harness_t *h);
+void lg_h_disk(lg_harness_t *h);
 bool lg_h_crash_after_step(lg_harness_t *h);
 void lg_h_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns);
 void lg_h_crash_planned(lg_harness_t *h);
