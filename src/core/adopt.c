@@ -147,9 +147,12 @@ int lg_eng_on_adopt(lg_engine_t *e, const lg_event_t *ev) {
     if (g->next_child <= t.child) g->next_child = t.child + 1u;
     if (l->attempt < t.attempt) l->attempt = t.attempt;
     if (t.purpose != LG_PURPOSE_ENTRY) g->emergency_orders++;
-    g->adopted |= t.purpose == LG_PURPOSE_ENTRY       ? LG_ADOPTED_ENTRY
-                  : t.purpose == LG_PURPOSE_EXIT      ? LG_ADOPTED_EXIT
-                                                      : LG_ADOPTED_EMERGENCY;
+    /* Only an order that filled or may still fill tells of a decision; a final one
+     * that never filled changes nothing a group must do. */
+    if (o->filled > 0 || !lg_ostate_terminal(o->state))
+        g->adopted |= t.purpose == LG_PURPOSE_ENTRY  ? LG_ADOPTED_ENTRY
+                      : t.purpose == LG_PURPOSE_EXIT ? LG_ADOPTED_EXIT
+                                                     : LG_ADOPTED_EMERGENCY;
     lg_eng_record(e, LG_REC_ORDER_INTENT, g->id, o->tag, o->token, o->side * o->qty, o->price);
     lg_eng_record(e, LG_REC_ORDER_STATE, g->id, o->tag, LG_OS_SENT, o->state, o->filled);
     adopt_fill(e, g, l, o, &r);

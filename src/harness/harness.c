@@ -233,6 +233,7 @@ static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
     if (h->cfg.check_invariants) lg_h_check_step(h, before, &h->out);
     if (h->observer) h->observer(h, ev, &h->out, h->observer_ctx);
     if (h->runner != NULL && lg_h_crash_after_step(h)) lg_h_crash_planned(h);
+    else if (h->runner != NULL) lg_runner_idle(h->runner); /* checkpoints now and then */
     return true;
 }
 

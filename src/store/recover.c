@@ -144,6 +144,8 @@ static void adopt_unknown(recon_t *c) {
         if (lg_engine_order_by_tag(c->e, a->u.tag) != NULL) continue;
         lg_group_view_t v; /* a group being rebuilt is CREATED; a journaled one never is */
         bool group_known = lg_engine_group(c->e, t.group, &v) == LG_OK && v.state != LG_GS_CREATED;
+        /* Final orders that never filled are adopted too: they tell of no decision,
+         * but their child numbers are taken (a tag is never placed twice). */
         lg_event_t ev = {.kind = LG_EV_ADOPT};
         ev.u.adopt = *a;
         int rc = step(c, &ev);
