@@ -43,6 +43,8 @@ typedef struct lg_harness_config {
                                     full or fails every write (needs a journal): commits
                                     fail, the runner withholds and halts, the journal
                                     catches up once the window closes */
+    bool batch;                  /* with a journal: the steps of one instant share one
+                                    commit (the runner's group commit) */
     uint32_t sim_max_orders;     /* exchange model's order book (default 16 384) */
     uint32_t sim_max_pending;    /* exchange model's event queue (default 65 536) */
 } lg_harness_config_t;

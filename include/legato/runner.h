@@ -65,6 +65,17 @@ int lg_runner_create(const lg_runner_config_t *cfg, lg_engine_t *engine, lg_stor
                      lg_release_fn release, void *ctx, lg_runner_t **out);
 void lg_runner_destroy(lg_runner_t *r);
 
+/* Batches (group commit): lg_runner_begin opens one; the steps that follow are written
+ * into one transaction and their risk-adding commands wait (risk-reducing ones still go
+ * out at once); lg_runner_commit commits and then releases what waited, in order. The
+ * shell closes a batch when its input runs dry. A step outside a batch is a batch of
+ * one. A batch whose buffer fills is committed early. A failed write or commit inside a
+ * batch loses none of its steps: they become the backlog, their entries are withheld. */
+int lg_runner_begin(lg_runner_t *r);
+/* LG_OK; the store's error when the commit failed (see above); LG_ESTOPPED at a
+ * simulated crash. */
+int lg_runner_commit(lg_runner_t *r, lg_out_t *out);
+
 /* One journaled step (see above). Returns the engine's status for the event; or the
  * codec's error (the event was refused, nothing stepped); or LG_ENOSPACE when the
  * backlog has no room for another step (nothing stepped); or LG_ESTOPPED at a
@@ -78,7 +89,8 @@ int lg_runner_journal_error(const lg_runner_t *r);
 uint32_t lg_runner_backlog(const lg_runner_t *r);
 uint64_t lg_runner_withheld(const lg_runner_t *r);
 /* Tries to write the backlog now (a timer while the journal is down); LG_OK when it is
- * empty afterwards. */
+ * empty afterwards. Not inside a batch. A RESUME is refused (LG_ESTATE) while the
+ * journal cannot commit: trading cannot resume on a journal that loses steps. */
 int lg_runner_flush(lg_runner_t *r, lg_out_t *out);
 /* The shell is idle: checkpoint the WAL if enough steps were committed since the last. */
 void lg_runner_idle(lg_runner_t *r);

@@ -124,6 +124,10 @@ int lg_store_group_state(lg_store_t *s, uint32_t id, int32_t *state);
  * LG_EUNKNOWN_ORDER when no committed step named it (invariant 7's check). */
 int lg_store_order_state(lg_store_t *s, const char *tag, int32_t *state);
 
+/* True inside lg_store_begin .. lg_store_commit: rows written since are not yet durable
+ * (this connection sees them; nobody else does). */
+bool lg_store_in_batch(const lg_store_t *s);
+
 /* Last seq and step written (0, 0 for an empty journal); inside a batch, including the
  * batch's steps so far. */
 void lg_store_last(const lg_store_t *s, uint64_t *seq, uint64_t *step);

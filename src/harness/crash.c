@@ -35,7 +35,7 @@ void lg_h_release(void *ctx, const lg_cmd_t *c, lg_ns_t now) {
         if (h->cfg.check_invariants && !c->risk_reducing && lg_runner_journal_error(h->runner) != LG_OK)
             lg_h_fail(h, "risk-adding order %s released while the journal cannot commit", c->tag);
         if (h->cfg.check_invariants && !c->risk_reducing &&
-            lg_store_order_state(h->store, c->tag, &st) != LG_OK)
+            (lg_store_in_batch(h->store) || lg_store_order_state(h->store, c->tag, &st) != LG_OK))
             lg_h_fail(h, "invariant 7: risk-adding order %s reached the exchange before its "
                       "step was journaled", c->tag);
     }
@@ -153,6 +153,7 @@ void lg_h_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns) {
         fprintf(stderr, "t=%.6f engine down%s for %.3f s\n", (double)h->now / 1e9,
                 lose_db ? ", database lost," : "", (double)down_ns / 1e9);
     h->armed = false;
+    h->batch_open = false; /* an open batch dies with the engine */
     if (h->disk_on) { /* the machine comes back with a working disk */
         lg_vfs_fault_set(LG_VFS_FAULT_NONE, 0);
         h->disk_on = false;
@@ -171,6 +172,18 @@ void lg_h_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns) {
     h->down = true;
     h->down_until = h->now + down_ns;
     h->eng_wake = INT64_MAX;
+}
+
+/* cfg.batch: the instant is over, its batch is committed and its entries leave. */
+void lg_h_commit(lg_harness_t *h) {
+    if (!h->batch_open) return;
+    h->batch_open = false;
+    h->placed = false;
+    if (lg_runner_commit(h->runner, &h->out) == LG_ESTOPPED || lg_h_crash_after_step(h)) {
+        lg_h_crash_planned(h);
+        return;
+    }
+    lg_runner_idle(h->runner);
 }
 
 /* ---- restart ------------------------------------------------------------------------- */

@@ -193,6 +193,10 @@ static int run_step(lg_harness_t *h, const lg_event_t *ev) {
     if (h->runner != NULL) {
         lg_h_disk(h);
         lg_runner_crash_at(h->runner, lg_h_arm(h));
+        if (h->cfg.batch && !h->batch_open) {
+            lg_runner_begin(h->runner);
+            h->batch_open = true;
+        }
         return lg_runner_step(h->runner, ev, h->now, &h->out);
     }
     lg_engine_step(h->eng, ev, h->now, &h->out);
@@ -233,7 +237,7 @@ static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
     if (h->cfg.check_invariants) lg_h_check_step(h, before, &h->out);
     if (h->observer) h->observer(h, ev, &h->out, h->observer_ctx);
     if (h->runner != NULL && lg_h_crash_after_step(h)) lg_h_crash_planned(h);
-    else if (h->runner != NULL) lg_runner_idle(h->runner); /* checkpoints now and then */
+    else if (h->runner != NULL && !h->batch_open) lg_runner_idle(h->runner); /* checkpoints */
     return true;
 }
 
@@ -305,6 +309,10 @@ int lg_harness_run(lg_harness_t *h, lg_ns_t until) {
         lg_ns_t t_exit = exits(h, false);
         lg_ns_t t_sim = lg_sim_next_time(h->sim);
         lg_ns_t t = LG_MIN(LG_MIN(t_script, t_exit), LG_MIN(t_sim, h->eng_wake));
+        if (h->batch_open && t > h->now) { /* the instant is over: commit its steps */
+            lg_h_commit(h);
+            continue;
+        }
         if (t == INT64_MAX || t > until) break;
         if (t > h->now) h->now = t;
         if (t_script <= h->now) {
@@ -324,6 +332,7 @@ int lg_harness_run(lg_harness_t *h, lg_ns_t until) {
             }
         }
     }
+    if (!h->failed && !h->down) lg_h_commit(h);
     if (h->cfg.check_invariants && !h->failed && !h->down) lg_h_check_all(h);
     if (h->now < until && !h->failed && lg_sim_next_time(h->sim) != INT64_MAX &&
         lg_sim_next_time(h->sim) <= until)

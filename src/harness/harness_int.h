@@ -93,6 +93,7 @@ struct lg_harness {
     bool down;                /* the engine is down until down_until */
     lg_ns_t down_until;
     bool placed;              /* the current step released a PLACE */
+    bool batch_open;          /* cfg.batch: the runner's batch of this instant is open */
     uint64_t disk_at;         /* disk-fault window: opens after this many steps (0: none) */
     lg_ns_t disk_ns, disk_until;
     uint8_t disk_fault;       /* lg_vfs_fault_t */
@@ -113,6 +114,7 @@ void lg_h_disk(lg_harness_t *h);
 bool lg_h_crash_after_step(lg_harness_t *h);
 void lg_h_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns);
 void lg_h_crash_planned(lg_harness_t *h);
+void lg_h_commit(lg_harness_t *h);
 void lg_h_restart(lg_harness_t *h, lg_recovery_t *rep);
 int lg_h_check_journal_replay(lg_harness_t *h);
 void lg_h_check_tags_known(lg_harness_t *h);

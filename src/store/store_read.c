@@ -139,6 +139,11 @@ int lg_store_group_state(lg_store_t *s, uint32_t id, int32_t *state) {
     return LG_OK;
 }
 
+bool lg_store_in_batch(const lg_store_t *s) {
+    LG_ASSERT(s != NULL);
+    return s->in_batch;
+}
+
 int lg_store_order_state(lg_store_t *s, const char *tag, int32_t *state) {
     LG_ASSERT(s != NULL && tag != NULL && state != NULL);
     sqlite3_stmt *st = s->st[LG_ST_ORDER];
