@@ -140,7 +140,9 @@ const lg_instruments_t *lg_engine_master(const lg_engine_t *e);
 const lg_engine_config_t *lg_engine_config(const lg_engine_t *e);
 /* The order with this client tag, or NULL (not legato's, or unknown to the engine). */
 const lg_order_t *lg_engine_order_by_tag(const lg_engine_t *e, const char *tag);
-/* Between LG_CTL_RECOVER_BEGIN and LG_CTL_RECOVERED: only ADOPT events are taken. */
+/* Between LG_CTL_RECOVER_BEGIN and LG_CTL_RECOVERED: ADOPT is taken only then; updates,
+ * errors, positions and controls are applied as bookkeeping and groups decide nothing
+ * (no timer work, no new group, no exit) until RECOVERED. */
 bool lg_engine_recovering(const lg_engine_t *e);
 /* Net units the engine believes the account holds in the instrument. */
 lg_qty_t lg_engine_position(const lg_engine_t *e, uint32_t token);

@@ -8,7 +8,8 @@
  *                         with the file gone the journal is empty. Reconciliation fills
  *                         in both.)
  *   lg_recover_reconcile  through the runner, so that every step of it is journaled:
- *        RECOVER_BEGIN   the engine takes no new group and runs no timer
+ *        RECOVER_BEGIN   groups stop deciding: no new group, no timer, no exit, and
+ *                        what the steps below would trigger waits for RECOVERED
  *        ADOPT           each broker order with a legato tag the engine does not know
  *                        (a hedge released before its step was committed, steps lost,
  *                        or everything when the database was deleted): its group
@@ -20,7 +21,9 @@
  *                        mismatch
  *        POSITIONS       the broker's net positions
  *        KILL            only if something is unexplained (below)
- *        RECOVERED       groups decide again: adopted ones first, then every live one
+ *        RECOVERED       every group decides once on the whole book, then every live
+ *                        one is looked at again (spread over immediate wake-ups when
+ *                        the output fills)
  *
  * Unexplained, each named in the report: a broker order whose tag is not legato's
  * (another client traded on the account), an adoption the engine refused (its tag
@@ -64,8 +67,9 @@ int lg_recover_replay(lg_store_t *s, const lg_engine_config_t *cfg, const lg_ins
                       lg_engine_t **out, lg_recovery_t *rep);
 
 /* Reconciles the runner's engine with the book at `now` (steps above, each through
- * lg_runner_step with `out`). LG_OK; LG_EMISMATCH when something is unexplained
- * (trading is then HALTED); a runner error (LG_ENOSPACE, LG_ESTOPPED) as it comes. */
+ * lg_runner_step with `out`, all in one group commit: the runner must not be in a
+ * batch). LG_OK; LG_EMISMATCH when something is unexplained (trading is then HALTED);
+ * a runner or journal error (LG_ENOSPACE, LG_EIO, LG_ESTOPPED) as it comes. */
 int lg_recover_reconcile(lg_runner_t *r, lg_engine_t *e, const lg_book_t *book, lg_ns_t now,
                          lg_out_t *out, lg_recovery_t *rep);
 

@@ -4,16 +4,27 @@
  * more: a hedge released before its step was committed (write-behind), orders placed
  * while the journal lost its last steps, or — with the database gone — everything.
  *
- *   RECOVER_BEGIN   decisions wait: no timer work, no new orders, only adoptions
+ *   RECOVER_BEGIN   groups stop deciding: no timer work, no new group, no exit
  *   ADOPT × n       each broker order the engine does not know joins its group by its
  *                   tag (group, leg, child, purpose); a group the engine has never
  *                   heard of is rebuilt from its orders alone (lg_group_t.rebuilt)
- *   RECOVERED       every broker order is known: adopted groups decide, then every
- *                   live group is woken
+ *   updates …       the orders it knew, look-up misses, positions: applied as
+ *                   bookkeeping (states, fills, positions, reversal-failure counts);
+ *                   what they would trigger waits
+ *   RECOVERED       every broker order and fill is known: each group decides once,
+ *                   on the whole picture (recovered_decide), then every live group is
+ *                   looked at again (entry release, exposure, unwind, timers)
  *
- * Decisions wait until RECOVERED because an adopted order changes what a group still
- * has to do: a reversal the broker already has must never be sent again (invariant 5),
- * and every unwind is computed from the orders a group knows.
+ * Decisions wait because a decision on part of the book can be wrong both ways: a
+ * reversal the broker already has must never be sent again (invariant 5), and a
+ * short's fill learnt before its protection's must not unwind a group the broker
+ * shows fully covered.
+ *
+ * At RECOVERED a group that is not already unwinding is unwound when: it was rebuilt
+ * (below); an adopted reversal or exit shows an unwind the journal lost; an entry order
+ * failed (rejected, missing at the broker, cancelled by the exchange) while it was
+ * entering; or it holds something it should not (a finished group that is not flat, a
+ * live one off its structure: a late fill).
  *
  * A rebuilt group's intended structure is unknown (its specification was in the lost
  * journal), so legato does not guess one: its working entry orders are cancelled and
@@ -209,8 +220,20 @@ static bool holds_anything(const lg_group_t *g) {
     return false;
 }
 
-/* What an adopted order tells of a decision the journal lost. */
-static void adopted_decide(lg_engine_t *e, lg_group_t *g) {
+/* An entry order that failed: the broker rejected it (or never had it), or the exchange
+ * cancelled it unfilled. */
+static bool entry_failed(const lg_engine_t *e, const lg_group_t *g) {
+    for (uint32_t c = 0; c < g->n_orders; c++) {
+        const lg_order_t *o = &e->orders[g->orders[c]];
+        if (o->id.purpose != LG_PURPOSE_ENTRY) continue;
+        if (o->state == LG_OS_REJECTED) return true;
+        if (o->state == LG_OS_CANCELLED && !o->cancel_sent && o->filled < o->qty) return true;
+    }
+    return false;
+}
+
+/* What the whole book tells a group (see the header). */
+static void recovered_decide(lg_engine_t *e, lg_group_t *g) {
     if (g->rebuilt) {
         rebuilt_legs(g);
         lg_group_transition(e, g, LG_GS_VALIDATED, LG_WHY_RECOVERED);
@@ -224,31 +247,39 @@ static void adopted_decide(lg_engine_t *e, lg_group_t *g) {
         lg_unwind_start(e, g, LG_PURPOSE_EXIT, LG_WHY_RECOVERED);
     } else if (g->adopted & (LG_ADOPTED_EXIT | LG_ADOPTED_EMERGENCY)) {
         if (!finished || holds_anything(g)) lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_RECOVERED);
+    } else if (lg_group_in_entry(g) && entry_failed(e, g)) {
+        lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_REJECT);
     } else if ((finished && holds_anything(g)) || (live && holds_off_target(g))) {
         lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_LATE_FILL);
     }
 }
 
-/* Ends recovery: each group with adopted orders decides, then every group that is not
- * finished is looked at again (entry, exposure, unwind, timers), now or — when the
- * step's output is full — at the next wake-up, which is then immediate. */
+/* Ends recovery: every group is marked undecided (touched by nothing until it decides),
+ * then groups decide in slot order as long as the step's output has room; the rest
+ * continue at the next wake-up, which is then immediate. */
 void lg_eng_recovered(lg_engine_t *e) {
     e->recovering = false;
-    for (uint32_t i = 0; i < e->cfg.max_groups; i++) {
-        lg_group_t *g = &e->groups[i];
-        if (g->id == 0) continue;
-        if (g->adopted != 0 || g->rebuilt) {
-            adopted_decide(e, g);
-            g->adopted = 0;
-            g->rebuilt = false; /* decided: from here on an ordinary unwinding group */
+    for (uint32_t i = 0; i < e->cfg.max_groups; i++) e->groups[i].undecided = e->groups[i].id != 0;
+    e->deciding = true;
+    e->decide_cursor = 0;
+    lg_eng_decide_some(e);
+}
+
+/* Each group decides once on the whole book, then is looked at again (entry release,
+ * exposure, unwind progress, timers) if it is not finished. */
+void lg_eng_decide_some(lg_engine_t *e) {
+    for (; e->decide_cursor < e->cfg.max_groups; e->decide_cursor++) {
+        lg_group_t *g = &e->groups[e->decide_cursor];
+        if (g->id == 0 || !g->undecided) continue;
+        if (!lg_eng_room(e, 2 * LG_MAX_LEGS, 8 * LG_MAX_LEGS)) {
+            lg_eng_defer(e);
+            return;
         }
-        if (lg_group_finished(g)) continue;
-        if (lg_eng_room(e, 2 * LG_MAX_LEGS, 8 * LG_MAX_LEGS)) {
-            lg_eng_touch(e, g);
-            continue;
-        }
-        g->exposure_due = true;
-        lg_eng_schedule(e, g);
-        lg_eng_defer(e);
+        g->undecided = false;
+        recovered_decide(e, g);
+        g->adopted = 0;
+        g->rebuilt = false; /* decided: from here on an ordinary group */
+        if (!lg_group_finished(g)) lg_eng_touch(e, g);
     }
+    e->deciding = false;
 }

@@ -171,6 +171,7 @@ static int dispatch(lg_engine_t *e, const lg_event_t *ev) {
 /* Wakes every group whose time has come, once each per step. */
 static void run_due(lg_engine_t *e) {
     if (e->recovering) return; /* decisions wait for RECOVERED */
+    if (e->deciding) lg_eng_decide_some(e);
     for (uint32_t n = 0; n < e->cfg.max_groups && e->heap_n > 0; n++) {
         lg_group_t *g = lg_eng_heap_top(e);
         if (g->wake_at > e->now) return;

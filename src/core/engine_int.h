@@ -70,6 +70,7 @@ typedef struct lg_group {
     uint32_t n_states;
     uint8_t path[32];
     bool rebuilt;                        /* recovery made it from the broker's orders alone */
+    bool undecided;                      /* recovery: not yet decided after RECOVERED */
     uint8_t adopted;                     /* recovery: purposes of orders adopted (LG_ADOPTED_*) */
     uint32_t heap_pos;                   /* index in the wake heap, LG_NO_INDEX if absent */
     uint32_t enter_pos;                  /* index in entering[], LG_NO_INDEX if absent */
@@ -84,6 +85,8 @@ typedef struct lg_group {
 struct lg_engine {
     lg_engine_config_t cfg;
     bool recovering;          /* between RECOVER_BEGIN and RECOVERED */
+    bool deciding;            /* after RECOVERED: groups from decide_cursor on still to decide */
+    uint32_t decide_cursor;
     const lg_instruments_t *master;
     lg_tstate_t tstate;
     uint32_t next_group_id;
@@ -129,6 +132,7 @@ int lg_eng_on_positions(lg_engine_t *e, const lg_event_t *ev);
 /* adopt.c */
 int lg_eng_on_adopt(lg_engine_t *e, const lg_event_t *ev);
 void lg_eng_recovered(lg_engine_t *e);
+void lg_eng_decide_some(lg_engine_t *e);
 
 /* engine.c and pool.c */
 lg_group_t *lg_eng_group_by_id(lg_engine_t *e, uint32_t id);

@@ -78,18 +78,22 @@ static void record_order_state(lg_engine_t *e, const lg_group_t *g, const lg_ord
 
 /* After anything touched a group: advance it and file its next wake-up. */
 void lg_eng_touch(lg_engine_t *e, lg_group_t *g) {
-    if (g->rebuilt) return; /* recovery: it decides at RECOVERED, once its legs are known */
+    /* Recovery: every group decides at RECOVERED, once every broker order and fill is
+     * known — a decision on half of the book could unwind a group the broker shows
+     * whole (its short's fill learnt before its protection's). */
+    if (g->rebuilt || g->undecided || e->recovering) return;
     if (e->tstate == LG_TS_HALTED && (g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED))
         lg_unwind_start(e, g, LG_PURPOSE_EXIT, LG_WHY_KILL);
-    if (lg_group_in_entry(g) && !e->recovering) lg_entry_progress(e, g); /* no new risk yet */
+    if (lg_group_in_entry(g)) lg_entry_progress(e, g);
     lg_exposure_evaluate(e, g);
     if (g->uw.active) lg_unwind_progress(e, g);
     lg_eng_schedule(e, g);
 }
 
 static void order_rejected(lg_engine_t *e, lg_group_t *g, const lg_order_t *o) {
-    if (o->id.purpose == LG_PURPOSE_ENTRY) {
-        if (lg_group_in_entry(g)) lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_REJECT);
+    if (o->id.purpose == LG_PURPOSE_ENTRY) { /* while recovering: decided at RECOVERED */
+        if (lg_group_in_entry(g) && !e->recovering)
+            lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_REJECT);
         return;
     }
     lg_unwind_on_reject(e, g, o->id.leg);
@@ -184,7 +188,8 @@ static void apply_fill(lg_engine_t *e, lg_group_t *g, const lg_order_t *o,
     /* A late fill reopens a finished group, or moves a live one off its structure. */
     bool beyond = (g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED) &&
                   leg->entry_filled - leg->rev_filled != leg->target;
-    if (lg_group_finished(g) || beyond) lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_LATE_FILL);
+    if ((lg_group_finished(g) || beyond) && !e->recovering) /* recovering: at RECOVERED */
+        lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_LATE_FILL);
 }
 
 int lg_eng_on_update(lg_engine_t *e, const lg_event_t *ev) {
@@ -246,6 +251,7 @@ int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev) {
     uint32_t idx = (uint32_t)(ins - e->master->items);
     e->ltp[idx] = ev->u.tick.ltp;
     update_iv(e, ins, idx);
+    if (e->recovering) return LG_OK; /* exposure is looked at again at RECOVERED */
     /* Exposure of every group in entry that this price moves. */
     /* Backwards: a group that leaves entry is swapped out from behind the cursor. */
     for (uint32_t i = e->n_entering; i-- > 0;) {
@@ -295,6 +301,10 @@ int lg_eng_on_control(lg_engine_t *e, const lg_event_t *ev) {
         lg_eng_recovered(e);
         return LG_OK;
     case LG_CTL_EXIT_GROUP: {
+        if (e->recovering)
+            return lg_eng_refuse(e, LG_ESTATE, ev->u.control.group, NULL,
+                                 "exit of group %u refused: recovery has not finished",
+                                 ev->u.control.group);
         lg_group_t *g = lg_eng_group_by_id(e, ev->u.control.group);
         if (g == NULL) {
             return lg_eng_refuse(e, LG_EUNKNOWN_GROUP, ev->u.control.group, NULL,

@@ -221,6 +221,7 @@ void lg_eng_schedule(lg_engine_t *e, lg_group_t *g) {
 }
 
 lg_ns_t lg_eng_next_wake(const lg_engine_t *e) {
+    if (e->deciding) return e->now; /* recovery's decisions continue at once */
     return e->heap_n > 0 ? e->groups[e->heap[0]].wake_at : INT64_MAX;
 }
 

@@ -28,6 +28,9 @@
 
 void lg_h_release(void *ctx, const lg_cmd_t *c, lg_ns_t now) {
     lg_harness_t *h = ctx;
+    if (h->cfg.verbose > 1)
+        fprintf(stderr, "    release %d %s token=%u side=%d qty=%lld%s\n", c->kind, c->tag, c->token,
+                c->side, (long long)c->qty, c->risk_reducing ? " reducing" : "");
     if (c->kind == LG_CMD_PLACE) {
         h->placed = true;
         if (h->cfg.check_invariants) lg_h_check_place(h, c);

@@ -157,7 +157,7 @@ void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
     lg_harness_config_t cfg;
     lg_harness_config_default(&cfg);
     cfg.seed = seed;
-    cfg.verbose = (flags & LG_DST_VERBOSE) != 0;
+    cfg.verbose = (flags & LG_DST_VERBOSE) != 0 ? (getenv("LG_DST_RELEASES") != NULL ? 2 : 1) : 0;
     cfg.journal = crash ? crash_journal(journal, seed, tmp, sizeof tmp) : journal;
     random_knobs(&r, &cfg.knobs);
     cfg.engine.policy = (int8_t)(policy >= 0 ? policy : (int)lg_rng_below(&r, 2));

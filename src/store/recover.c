@@ -195,6 +195,11 @@ static void missing_orders(recon_t *c) {
                     lg_ostate_name(o->state));
                 continue;
             }
+            /* The book is as conclusive as the live look-ups are once the order was sent
+             * a silence interval ago: the broker has had the time to list it. Younger
+             * orders get one miss, and the engine looks them up again. */
+            uint32_t misses = o->sent_ns + lg_engine_config(c->e)->order_silence_ns <= c->now
+                                  ? (uint32_t)(LG_ORDER_NOT_FOUND_CONFIRM - o->not_found) : 1u;
             lg_event_t ev = {.kind = LG_EV_ORDER_ERROR};
             lg_strlcpy(ev.u.error.tag, o->tag, sizeof ev.u.error.tag);
             ev.u.error.definitive = true;
@@ -202,7 +207,9 @@ static void missing_orders(recon_t *c) {
             ev.u.error.http_status = 404;
             lg_strlcpy(ev.u.error.message, "not in the broker's order book at recovery",
                        sizeof ev.u.error.message);
-            if (step(c, &ev) == LG_OK) c->rep->missing++;
+            for (uint32_t m = 0; m < misses && m < LG_ORDER_NOT_FOUND_CONFIRM; m++)
+                if (step(c, &ev) != LG_OK) break;
+            c->rep->missing++;
         }
     }
     free(ids);
@@ -246,6 +253,7 @@ int lg_recover_reconcile(lg_runner_t *r, lg_engine_t *e, const lg_book_t *book, 
     recon_t c = {.r = r, .e = e, .book = book, .now = now, .out = out, .rep = rep};
     int rc = index_book(&c);
     if (rc == LG_OK) {
+        lg_runner_begin(r); /* one group commit for the whole reconciliation */
         control(&c, LG_CTL_RECOVER_BEGIN);
         adopt_unknown(&c);
         update_known(&c);
@@ -253,6 +261,8 @@ int lg_recover_reconcile(lg_runner_t *r, lg_engine_t *e, const lg_book_t *book, 
         positions(&c, lg_engine_master(e));
         if (c.err == LG_OK && rep->unexplained > 0) control(&c, LG_CTL_KILL);
         control(&c, LG_CTL_RECOVERED);
+        int crc = c.err == LG_ESTOPPED ? LG_ESTOPPED : lg_runner_commit(r, out);
+        if (c.err == LG_OK && crc != LG_OK) c.err = crc;
         rc = c.err != LG_OK ? c.err : rep->unexplained > 0 ? LG_EMISMATCH : LG_OK;
     } else {
         snprintf(rep->report, sizeof rep->report, "recovery: %s", lg_strerror(rc));

@@ -13,9 +13,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "test_master.h"
+
 #include "legato/engine.h"
 
-enum { T_FUT = 256 + 2, T_C24200 = 512 + 2, T_C24400 = 768 + 2, T_P23800 = 1024 + 2, T_P23600 = 1280 + 2 };
 
 typedef struct fx {
     lg_instruments_t m;
@@ -24,23 +25,10 @@ typedef struct fx {
     lg_ns_t now;
 } fx_t;
 
-static void add(lg_instruments_t *m, uint32_t tok, const char *sym, lg_kind_t k, lg_paise_t strike) {
-    lg_instrument_t in = {.token = tok, .kind = k, .strike = strike, .lot = 65, .tick = 5,
-                          .freeze = 1800, .expiry_day = 20650};
-    snprintf(in.symbol, sizeof in.symbol, "%s", sym);
-    snprintf(in.underlying, sizeof in.underlying, "NIFTY");
-    assert_int_equal(lg_instruments_add(m, &in), LG_OK);
-}
-
 static fx_t *fx_new(uint32_t max_groups) {
     static fx_t f;
     memset(&f, 0, sizeof f);
-    assert_int_equal(lg_instruments_init(&f.m, 16), LG_OK);
-    add(&f.m, T_FUT, "NIFTY26JULFUT", LG_KIND_FUT, 0);
-    add(&f.m, T_C24200, "NIFTY26JUL24200CE", LG_KIND_CE, 2420000);
-    add(&f.m, T_C24400, "NIFTY26JUL24400CE", LG_KIND_CE, 2440000);
-    add(&f.m, T_P23800, "NIFTY26JUL23800PE", LG_KIND_PE, 2380000);
-    add(&f.m, T_P23600, "NIFTY26JUL23600PE", LG_KIND_PE, 2360000);
+    lg_test_master(&f.m);
     lg_engine_config_t c;
     lg_engine_config_default(&c);
     c.max_groups = max_groups;
