@@ -2,7 +2,7 @@
 # Installs the Debian packages legato needs to build and test, only those missing.
 # Idempotent and silent when everything is present. Needs root (or sudo) to install.
 set -euo pipefail
-need=(cmake ninja-build gcc pkg-config libcmocka-dev libsqlite3-dev)
+need=(cmake ninja-build gcc pkg-config libcmocka-dev libsqlite3-dev libjansson-dev clang libclang-rt-14-dev)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
