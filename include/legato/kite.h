@@ -1,0 +1,176 @@
+/*
+ * kite.h — the Kite Connect v3 REST protocol, pure: request forms and paths from the
+ * engine's commands, the broker's JSON answers into legato's types, the error envelope
+ * into a definitive or an unknown outcome, and the ticker's text frames (order updates).
+ * No network, no clock; JSON is parsed with jansson and freed before return. Facts:
+ * ../shared/kite/PROTOCOL.md; vectors: tests/data/kite/ (from ../shared/kite/mocks/).
+ *
+ * Money: JSON prices are rupees with up to two decimals (some are integers); they come
+ * back as paise, rounded to the nearest (half away from zero). A price that is not a
+ * finite number, or does not fit, is an error.
+ *
+ * Every decoder validates its whole input before writing an output: on an error the
+ * outputs are untouched and err (if errcap > 0) names the field and, for arrays, the
+ * element ("data[3].filled_quantity: expected an integer"). Errors: LG_EPARSE (not
+ * JSON, missing or mistyped field, status not "success"), LG_ESTATUS (a status string
+ * never seen), LG_ENOSPACE (more elements than the caller's room), LG_ERANGE (a number
+ * out of range).
+ */
+#ifndef LEGATO_KITE_H
+#define LEGATO_KITE_H
+
+#include "legato/base.h"
+#include "legato/event.h"
+#include "legato/instrument.h"
+
+/* ---- answers: the envelope ---------------------------------------------------------- */
+
+typedef enum lg_kite_etype {
+    LG_KITE_E_NONE = 0,     /* success */
+    LG_KITE_E_TOKEN,        /* TokenException: the session is gone — halt, do not retry */
+    LG_KITE_E_USER,
+    LG_KITE_E_ORDER,
+    LG_KITE_E_INPUT,
+    LG_KITE_E_MARGIN,
+    LG_KITE_E_HOLDING,
+    LG_KITE_E_NETWORK,      /* upstream trouble: the outcome may be unknown */
+    LG_KITE_E_DATA,
+    LG_KITE_E_GENERAL,
+    LG_KITE_E_PERMISSION,
+    LG_KITE_E_RATE,         /* HTTP 429 */
+    LG_KITE_E_TRANSPORT,    /* no answer (timeout, dropped connection: http 0), a 5xx, or a
+                               body that is not Kite's JSON (a proxy's HTML page) */
+    LG_KITE_E_OTHER,        /* an error_type never seen */
+} lg_kite_etype_t;
+
+typedef struct lg_kite_answer {
+    int http;                /* status code; 0 when none came */
+    bool ok;                 /* {"status":"success"} with a 2xx */
+    lg_kite_etype_t etype;
+    bool definitive;         /* the request certainly had no effect (for a place: no order) */
+    bool halt;               /* TokenException: stop trading */
+    bool backoff;            /* 429: wait, then send again (nothing was done) */
+    char message[LG_STATUS_MSG_MAX]; /* Kite's message, or what was wrong with the answer */
+} lg_kite_answer_t;
+
+/* Classifies one HTTP answer. Rules: 2xx + success: ok. 400/403/404 + a Kite error
+ * envelope: definitive (NetworkException excepted: unknown). 429: definitive, backoff.
+ * 5xx, http 0, a body that is not JSON or has no envelope (whatever the status): not
+ * definitive (the outcome is unknown: look the order up by its tag). A 200 carrying
+ * status "error": not definitive. TokenException: definitive and halt. content_type
+ * may be NULL (then the body decides). Never fails: the outcome is in *a. */
+void lg_kite_classify(int http, const char *content_type, const char *body, size_t len,
+                      lg_kite_answer_t *a);
+const char *lg_kite_etype_name(lg_kite_etype_t t);
+
+/* ---- requests -------------------------------------------------------------------------- */
+
+/* The form of POST /orders/regular for a PLACE command: tradingsymbol, exchange (NFO),
+ * transaction_type, order_type, quantity, product, validity DAY, price (LIMIT, SL),
+ * trigger_price (SL, SL-M), market_protection (MARKET, SL-M: the command's percentage,
+ * never 0), tag. Values are percent-encoded. LG_EINVAL for a command that is not a
+ * PLACE, a MARKET / SL-M order without market protection, a tag Kite would refuse, or
+ * a product that is not NRML/MIS; LG_ENOSPACE when buf is too small. Writes a NUL. */
+int lg_kite_form_place(const lg_cmd_t *c, const lg_instrument_t *ins, const char *product,
+                       char *buf, size_t cap, size_t *len);
+/* The path of DELETE for a CANCEL command: "/orders/regular/<order_id>". LG_EINVAL when
+ * the command has no broker id. */
+int lg_kite_path_cancel(const lg_cmd_t *c, char *buf, size_t cap);
+
+/* ---- answers: data ------------------------------------------------------------------- */
+
+/* {"status":"success","data":{"order_id":"..."}} (place, modify, cancel). */
+int lg_kite_parse_order_id(const char *body, size_t len, char *id, size_t cap, char *err,
+                           size_t errcap);
+
+/* One order object (an element of GET /orders, a row of GET /orders/:id, a postback, the
+ * data of a ticker order frame) into the adoption form: tag (as sent, "" when null),
+ * broker id, status, quantity, filled, average price, instrument token, side, type,
+ * price, trigger. Required: order_id, status, instrument_token, transaction_type,
+ * order_type, quantity, filled_quantity, average_price; price and trigger_price may be
+ * absent or null (0). */
+int lg_kite_parse_order_object(const char *json, size_t len, lg_adopt_t *out, char *err,
+                               size_t errcap);
+/* GET /orders (the day's order book), or GET /orders/:id (that order's history: the
+ * last row is its state): every element, in order. */
+int lg_kite_parse_orders(const char *body, size_t len, lg_adopt_t *out, uint32_t cap,
+                         uint32_t *n, char *err, size_t errcap);
+
+typedef struct lg_kite_trade {
+    char trade_id[LG_BROKER_ID_MAX];
+    char order_id[LG_BROKER_ID_MAX];
+    uint32_t token;
+    int8_t side;
+    lg_qty_t qty;
+    lg_paise_t price;   /* average_price of the trade */
+} lg_kite_trade_t;
+/* GET /trades or /orders/:id/trades. */
+int lg_kite_parse_trades(const char *body, size_t len, lg_kite_trade_t *out, uint32_t cap,
+                         uint32_t *n, char *err, size_t errcap);
+
+/* GET /portfolio/positions: the "net" rows as (token, quantity). */
+int lg_kite_parse_positions(const char *body, size_t len, lg_position_row_t *out, uint32_t cap,
+                            uint32_t *n, char *err, size_t errcap);
+
+typedef struct lg_kite_margins {
+    bool enabled;
+    lg_paise_t net;              /* equity.net */
+    lg_paise_t cash, opening_balance, live_balance, collateral, adhoc; /* available.* */
+    lg_paise_t debits, exposure, span, option_premium, m2m_realised, m2m_unrealised; /* utilised */
+} lg_kite_margins_t;
+/* GET /user/margins: the equity segment. */
+int lg_kite_parse_margins(const char *body, size_t len, lg_kite_margins_t *out, char *err,
+                          size_t errcap);
+/* POST /margins/basket: initial (sum of legs) and final (with the spread benefit). */
+int lg_kite_parse_basket(const char *body, size_t len, lg_paise_t *initial, lg_paise_t *final,
+                         char *err, size_t errcap);
+
+/* ---- ticker text frames --------------------------------------------------------------- */
+
+typedef enum lg_kite_text {
+    LG_KITE_TEXT_ORDER = 1,   /* {"type":"order","data":{order object}} -> *order */
+    LG_KITE_TEXT_ERROR = 2,   /* {"type":"error","data":"..."}          -> msg */
+    LG_KITE_TEXT_MESSAGE = 3, /* {"type":"message","data":"..."}        -> msg */
+} lg_kite_text_t;
+/* *type says which; an unknown type is LG_EPARSE naming it. */
+int lg_kite_parse_text_frame(const char *frame, size_t len, lg_kite_text_t *type,
+                             lg_adopt_t *order, char *msg, size_t msgcap, char *err,
+                             size_t errcap);
+
+/* ---- answers, written (the simulator's side) ------------------------------------------ */
+
+/* What an order object says, beyond lg_adopt_t (kite_encode.c). */
+typedef struct lg_kite_order_row {
+    lg_adopt_t a;            /* tag ("" = null), broker id, status, quantities, prices, ... */
+    const char *symbol;      /* tradingsymbol */
+    const char *product;     /* NRML / MIS */
+    const char *account;     /* account_id and placed_by */
+    char exchange_order_id[LG_BROKER_ID_MAX]; /* "" = null (not yet at the exchange) */
+    int16_t mprot;           /* market_protection */
+    lg_qty_t cancelled;      /* cancelled_quantity */
+    int64_t placed_s, updated_s; /* unix seconds: order_timestamp, exchange_*_timestamp */
+} lg_kite_order_row_t;
+
+typedef struct lg_kite_position_row {
+    const char *symbol, *product;
+    uint32_t token;
+    lg_qty_t qty, buy_qty, sell_qty;
+    lg_paise_t avg_price, last_price, value, pnl, buy_price, buy_value, sell_price, sell_value;
+} lg_kite_position_row_t;
+
+typedef struct lg_kite_margin_calc {
+    lg_paise_t span, exposure, option_premium, total;
+} lg_kite_margin_calc_t;
+
+/* Each returns a malloc'd NUL-terminated JSON text (the caller frees it), NULL when
+ * memory runs out. Money is written as exact decimals of rupees; timestamps in IST. */
+char *lg_kite_json_orders(const lg_kite_order_row_t *rows, uint32_t n);   /* GET /orders */
+char *lg_kite_json_order_frame(const lg_kite_order_row_t *row);          /* ticker text */
+char *lg_kite_json_order_id(const char *order_id);                        /* place/cancel */
+char *lg_kite_json_error(lg_kite_etype_t t, const char *message);         /* any error */
+char *lg_kite_json_positions(const lg_kite_position_row_t *rows, uint32_t n);
+char *lg_kite_json_margins(const lg_kite_margins_t *equity);
+char *lg_kite_json_basket(const lg_kite_margin_calc_t *initial, const lg_kite_margin_calc_t *final,
+                          const lg_kite_margin_calc_t *orders, uint32_t n);
+
+#endif
