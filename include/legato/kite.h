@@ -137,6 +137,45 @@ int lg_kite_parse_text_frame(const char *frame, size_t len, lg_kite_text_t *type
                              lg_adopt_t *order, char *msg, size_t msgcap, char *err,
                              size_t errcap);
 
+/* ---- answers into engine events (the broker port's side) ---------------------------- */
+
+/* What the shell does with an answer. */
+typedef enum lg_kite_next {
+    LG_KITE_EVENT = 1,   /* *ev holds an event for the engine */
+    LG_KITE_RETRY = 2,   /* Kite's 429: nothing was done; send the same request again after
+                            the backoff (lg_rate_backoff), no event */
+    LG_KITE_NOTHING = 3, /* nothing for the engine now (a cancel accepted: its update follows;
+                            an unknown cancel or look-up: the engine asks again after its
+                            silence interval) */
+} lg_kite_next_t;
+
+/* The answer to a PLACE: an ORDER_ACK (tag, order id); an ORDER_ERROR, definitive or not
+ * as lg_kite_classify decides, with Kite's message; or RETRY. *a (may be NULL) receives
+ * the classification (halt: stop trading). */
+lg_kite_next_t lg_kite_place_answer(const lg_cmd_t *c, int http, const char *content_type,
+                                    const char *body, size_t len, lg_event_t *ev,
+                                    lg_kite_answer_t *a);
+/* The answer to a CANCEL: NOTHING when accepted or when the outcome is unknown; an
+ * ORDER_ERROR with is_cancel when Kite refused it (the order is final: the engine asks
+ * for its state); or RETRY. */
+lg_kite_next_t lg_kite_cancel_answer(const lg_cmd_t *c, int http, const char *content_type,
+                                     const char *body, size_t len, lg_event_t *ev,
+                                     lg_kite_answer_t *a);
+/* The answer to a QUERY_ORDER: with a broker id the shell asked GET /orders/:id (the
+ * order's history: its last row is its state), without one GET /orders (the day's book,
+ * searched for the tag). Found: an ORDER_UPDATE. Not there (or Kite's definitive "no
+ * such order"): an ORDER_ERROR with is_lookup (a miss). Unknown: NOTHING. An answer that
+ * does not decode is NOTHING as well, and *a says why. */
+lg_kite_next_t lg_kite_lookup_answer(const lg_cmd_t *c, int http, const char *content_type,
+                                     const char *body, size_t len, lg_event_t *ev,
+                                     lg_kite_answer_t *a);
+/* An order the broker reported (postback, ticker frame) as an ORDER_UPDATE. */
+void lg_kite_update_event(const lg_adopt_t *o, lg_event_t *ev);
+/* The answer to GET /portfolio/positions as a POSITIONS event whose rows are written to
+ * rows[0..cap) (the event points at them). LG_OK, or the decoder's error (no event). */
+int lg_kite_positions_event(const char *body, size_t len, lg_position_row_t *rows, uint32_t cap,
+                            lg_event_t *ev, char *err, size_t errcap);
+
 /* ---- answers, written (the simulator's side) ------------------------------------------ */
 
 /* What an order object says, beyond lg_adopt_t (kite_encode.c). */

@@ -23,6 +23,7 @@
 #define LEGATO_TICKER_H
 
 #include "legato/base.h"
+#include "legato/event.h"
 
 typedef enum lg_tick_mode {
     LG_TICK_LTP = 1,   /* 8 bytes */
@@ -58,6 +59,9 @@ typedef struct lg_tick {
  * heartbeat may be NULL. */
 int lg_ticker_decode(const uint8_t *frame, size_t len, lg_tick_t *out, uint32_t cap, uint32_t *n,
                      bool *heartbeat);
+
+/* A tick as the engine's TICK event: last price, best bid and ask (0 without depth). */
+void lg_ticker_tick_event(const lg_tick_t *t, lg_event_t *ev);
 
 /* Client text frames: {"a":"subscribe","v":[t,...]}, {"a":"unsubscribe","v":[...]},
  * {"a":"mode","v":["ltp"|"quote"|"full",[t,...]]}. LG_EINVAL for n == 0 or a bad mode;
