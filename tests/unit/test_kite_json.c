@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_files.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,21 +29,9 @@
 #define CAP 16
 
 static char *read_file(const char *name, size_t *len) {
-    char path[512];
-    snprintf(path, sizeof path, "%s/kite/%s", LG_TEST_DATA, name);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) fail_msg("cannot open %s", path);
-    assert_int_equal(fseek(f, 0, SEEK_END), 0);
-    long n = ftell(f);
-    assert_true(n >= 0);
-    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
+    char rel[256];
+    snprintf(rel, sizeof rel, "kite/%s", name);
+    return lg_test_read(rel, len);
 }
 
 /* text with the k-th (from 0) occurrence of needle replaced by repl; malloc'd. */
