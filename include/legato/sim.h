@@ -89,6 +89,22 @@ int lg_sim_poll(lg_sim_t *s, lg_ns_t now, lg_event_t *ev);
  * create are ignored. */
 void lg_sim_subscribe(lg_sim_t *s, uint32_t token);
 
+/* A modification (PUT /orders/regular/:id) reaches the broker at `now`: the order's
+ * type, quantity, price and trigger become these, checked as a placement is (lots,
+ * freeze limit, tick, circuit band, market protection) and applied at once; an update
+ * with the new values follows. Kite's rules: only an order not yet final, at most
+ * LG_SIM_MAX_MODIFY times, never to a quantity at or below what has filled. Errors
+ * (the order unchanged, msg says why in Kite's words): LG_EUNKNOWN_ORDER, LG_ESTATE
+ * (final), LG_ERANGE (too many modifications), LG_EINVAL (a check failed). */
+#define LG_SIM_MAX_MODIFY 25
+typedef struct lg_sim_modify {
+    uint8_t otype;      /* lg_otype_t */
+    lg_qty_t qty;
+    lg_paise_t price, trigger;
+} lg_sim_modify_t;
+int lg_sim_modify(lg_sim_t *s, const char *broker_id, const lg_sim_modify_t *m, lg_ns_t now,
+                  char *msg, size_t cap);
+
 /* Scripting. */
 void lg_sim_gap(lg_sim_t *s, int underlying, double pct, lg_ns_t at); /* jump at time */
 void lg_sim_halt(lg_sim_t *s, uint32_t token, bool halted);           /* no fills */
@@ -135,9 +151,15 @@ typedef struct lg_sim_fill {
     lg_qty_t qty;      /* signed: + bought, − sold */
     lg_paise_t price;
     lg_ns_t at;
+    uint32_t order;    /* the order's number (see lg_sim_order_id) */
 } lg_sim_fill_t;
 uint64_t lg_sim_fill_count(const lg_sim_t *s);
 int lg_sim_fill(const lg_sim_t *s, uint64_t i, lg_sim_fill_t *f);
+/* The broker id of order number i (19 digits), and the number of a broker id this
+ * simulator issued (UINT32_MAX for any other text). Orders are numbered from 0 in the
+ * order they were placed; lg_sim_book lists them by number. */
+void lg_sim_order_id(uint32_t order, char *out, size_t cap);
+uint32_t lg_sim_order_number(const lg_sim_t *s, const char *broker_id);
 /* Unix ns at virtual time 0 (the configured or derived clock offset). */
 lg_ns_t lg_sim_clock_offset(const lg_sim_t *s);
 /* Token of an underlying's future (kind LG_KIND_FUT, offset ignored) or of the option

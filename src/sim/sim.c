@@ -208,6 +208,13 @@ void lg_sim_request(lg_sim_t *s, const lg_cmd_t *cmd, lg_ns_t now) {
     }
 }
 
+int lg_sim_modify(lg_sim_t *s, const char *broker_id, const lg_sim_modify_t *m, lg_ns_t now,
+                  char *msg, size_t cap) {
+    LG_ASSERT(s != NULL && broker_id != NULL && m != NULL && now >= 0 && msg != NULL);
+    world_advance(s, now);
+    return lg_simb_modify(s, broker_id, m, now, msg, cap);
+}
+
 lg_ns_t lg_sim_next_time(const lg_sim_t *s) {
     LG_ASSERT(s != NULL);
     lg_ns_t t = LG_MIN(lg_simq_head(&s->q.dlv), lg_simq_head(&s->q.world));

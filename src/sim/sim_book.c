@@ -198,6 +198,14 @@ static lg_paise_t band_price(lg_sim_t *s, const lg_cmd_t *c, uint32_t ii, int mp
     return 0;
 }
 
+static void band_msg(const sim_ins_t *in, lg_paise_t p, char *msg, size_t cap) {
+    char a[32], lo[32], hi[32];
+    rupees(p, a, sizeof a);
+    rupees(in->band_lo, lo, sizeof lo);
+    rupees(in->band_hi, hi, sizeof hi);
+    snprintf(msg, cap, "Price %.14s is outside the circuit limits %.14s - %.14s", a, lo, hi);
+}
+
 /* Broker checks after the shape: scripted rejections, circuit band, margin. */
 static bool check_risk(lg_sim_t *s, const lg_cmd_t *c, uint32_t ii, int mprot,
                        lg_paise_t *limit, bool *rms, char *msg, size_t cap) {
@@ -216,11 +224,7 @@ static bool check_risk(lg_sim_t *s, const lg_cmd_t *c, uint32_t ii, int mprot,
                    : !lg_simm_in_band(in, p) ||
                          (c->otype == LG_OT_SL && !lg_simm_in_band(in, c->trigger));
     if (scripted == LG_SIM_REJ_CIRCUIT || out) {
-        char a[32], lo[32], hi[32];
-        rupees(p, a, sizeof a);
-        rupees(in->band_lo, lo, sizeof lo);
-        rupees(in->band_hi, hi, sizeof hi);
-        snprintf(msg, cap, "Price %.14s is outside the circuit limits %.14s - %.14s", a, lo, hi);
+        band_msg(in, p, msg, cap);
         return false;
     }
     if (scripted == LG_SIM_REJ_MARGIN || lg_rng_chance(&s->rng, s->cfg.knobs.p_reject_margin)) {
@@ -322,6 +326,7 @@ static void fill(lg_sim_t *s, uint32_t oi, lg_qty_t q, lg_paise_t price, lg_ns_t
     f->qty = o->side * q;
     f->price = price;
     f->at = t;
+    f->order = oi;
     if (o->filled == o->qty) finish(s, oi, SO_COMPLETE);
     lg_sims_update(s, oi, t, o->filled == o->qty ? LG_KS_COMPLETE : LG_KS_OPEN, NULL);
 }
@@ -479,6 +484,15 @@ static uint32_t parse_oid(const lg_sim_t *s, const char *id) {
     return (uint32_t)(v - LG_SIM_OID_BASE - 1);
 }
 
+uint32_t lg_sim_order_number(const lg_sim_t *s, const char *broker_id) {
+    LG_ASSERT(s != NULL && broker_id != NULL);
+    return parse_oid(s, broker_id);
+}
+
+void lg_sim_order_id(uint32_t order, char *out, size_t cap) {
+    lg_sims_broker_id(order, out, cap);
+}
+
 void lg_simb_cancel(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now) {
     const lg_sim_knobs_t *k = &s->cfg.knobs;
     bool by_id = c->broker_id[0] != '\0';
@@ -492,6 +506,56 @@ void lg_simb_cancel(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now) {
         return;
     }
     lg_sims_world(s, now + lg_sims_latency(s, k->ack_min_ns, k->ack_max_ns), SK_CANCEL, oi);
+}
+
+int lg_simb_modify(lg_sim_t *s, const char *broker_id, const lg_sim_modify_t *m, lg_ns_t now,
+                   char *msg, size_t cap) {
+    uint32_t oi = parse_oid(s, broker_id);
+    if (oi == LG_SIM_NONE) {
+        snprintf(msg, cap, "Invalid order_id %.32s", broker_id);
+        return LG_EUNKNOWN_ORDER;
+    }
+    sim_order_t *o = &s->orders[oi];
+    const sim_ins_t *in = &s->ins[o->ins];
+    if (o->st >= SO_COMPLETE) {
+        snprintf(msg, cap, "Order cannot be modified as it is %s.",
+                 lg_kstatus_name(lg_simb_kstatus(o)));
+        return LG_ESTATE;
+    }
+    if (o->n_modify >= LG_SIM_MAX_MODIFY) {
+        snprintf(msg, cap, "Maximum allowed order modifications exceeded.");
+        return LG_ERANGE;
+    }
+    lg_cmd_t c = {.kind = LG_CMD_PLACE, .token = in->token, .side = o->side, .otype = m->otype,
+                  .qty = m->qty, .price = m->price, .trigger = m->trigger,
+                  .mprot_pct = o->mprot > 0 ? o->mprot : LG_SIM_DEFAULT_MPROT};
+    lg_paise_t limit = 0;
+    if (!check_shape(&c, in, msg, cap)) return LG_EINVAL;
+    if (m->qty <= o->filled) {
+        snprintf(msg, cap, "Quantity %lld must be more than the filled quantity %lld",
+                 (long long)m->qty, (long long)o->filled);
+        return LG_EINVAL;
+    }
+    lg_paise_t p = band_price(s, &c, o->ins, c.mprot_pct, &limit);
+    if ((c.otype != LG_OT_MARKET && !lg_simm_in_band(in, p)) ||
+        (c.otype == LG_OT_SL && !lg_simm_in_band(in, c.trigger))) {
+        band_msg(in, p, msg, cap);
+        return LG_EINVAL;
+    }
+    o->n_modify++;
+    o->otype = c.otype;
+    o->mprot = c.mprot_pct;
+    o->qty = c.qty;
+    o->limit = limit;
+    o->trigger = has_trigger(c.otype) ? c.trigger : 0;
+    if (o->st == SO_OPEN && has_trigger(c.otype) && !triggered(s, o)) { /* back to waiting */
+        o->st = SO_TRIGGER;
+    } else if (o->st == SO_TRIGGER && !has_trigger(c.otype)) {
+        o->st = SO_OPEN;
+    }
+    lg_sims_update(s, oi, now, lg_simb_kstatus(o), NULL);
+    if (o->st == SO_OPEN || o->st == SO_TRIGGER) try_match(s, oi, now);
+    return LG_OK;
 }
 
 void lg_simb_query(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now) {

@@ -163,6 +163,7 @@ typedef struct sim_order {
     bool fill_busy;      /* an SK_FILL piece is queued */
     bool liq_drawn, part_drawn;
     uint8_t pieces_left; /* fill pieces still to come (partial fills) */
+    uint8_t n_modify;    /* modifications accepted so far */
     lg_qty_t qty, filled;
     int64_t value;       /* Σ fill qty × price, paise·units */
     lg_paise_t limit;    /* effective limit (protected for MARKET / triggered SL-M) */
@@ -235,6 +236,8 @@ void lg_simm_tick(lg_sim_t *s, lg_event_t *ev); /* the next tick of the current 
 void lg_simb_place(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now);
 void lg_simb_cancel(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now);
 void lg_simb_query(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t now);
+int lg_simb_modify(lg_sim_t *s, const char *broker_id, const lg_sim_modify_t *m, lg_ns_t now,
+                   char *msg, size_t cap);
 void lg_simb_world(lg_sim_t *s, const sim_item_t *it, lg_ns_t t); /* SK_OPEN .. SK_CANCEL */
 void lg_simb_check_open(lg_sim_t *s, lg_ns_t t, uint32_t und); /* NONE: all underlyings */
 uint32_t lg_simb_find_tag(const lg_sim_t *s, const char *tag, uint32_t *count);
