@@ -286,7 +286,9 @@ void lg_simd_history(lg_simd_t *d, lg_http_conn_t *c, const char *id) {
         lg_simd_order_row(d, order, &h, &rows[n]);
         rows[n++].updated_s = o->hist[i].at_s;
     }
-    if (n == 0 || rows[n - 1].a.u.status != a.u.status || rows[n - 1].a.u.filled != a.u.filled)
+    const lg_adopt_t *l = n > 0 ? &rows[n - 1].a : NULL;
+    if (l == NULL || l->u.status != a.u.status || l->u.filled != a.u.filled ||
+        l->u.quantity != a.u.quantity || l->price != a.price || l->trigger != a.trigger)
         lg_simd_order_row(d, order, &a, &rows[n++]); /* the state now is the last row */
     lg_simd_reply_text(c, 200, lg_kite_json_orders(rows, n));
 }
