@@ -73,6 +73,21 @@ const char *lg_kite_etype_name(lg_kite_etype_t t);
  * a product that is not NRML/MIS; LG_ENOSPACE when buf is too small. Writes a NUL. */
 int lg_kite_form_place(const lg_cmd_t *c, const lg_instrument_t *ins, const char *product,
                        char *buf, size_t cap, size_t *len);
+/* A modification of an open order (PUT /orders/regular/<order_id>): its new type,
+ * quantity and prices. Kite allows 25 modifications of one order; counting them is the
+ * caller's (the port's) business. */
+typedef struct lg_kite_modify {
+    char broker_id[LG_BROKER_ID_MAX];
+    uint8_t otype;      /* lg_otype_t */
+    lg_qty_t qty;
+    lg_paise_t price, trigger;
+    int16_t mprot_pct;  /* MARKET / SL-M: as for a place, never 0 */
+} lg_kite_modify_t;
+/* Its path and form (order_type, quantity, validity, and price, trigger_price,
+ * market_protection as the type needs). LG_EINVAL for a missing price or protection,
+ * a quantity <= 0, or a broker id that is empty or not alphanumeric; LG_ENOSPACE. */
+int lg_kite_form_modify(const lg_kite_modify_t *m, char *path, size_t pathcap, char *buf,
+                        size_t cap, size_t *len);
 /* The path of DELETE for a CANCEL command: "/orders/regular/<order_id>". LG_EINVAL when
  * the command has no broker id. */
 int lg_kite_path_cancel(const lg_cmd_t *c, char *buf, size_t cap);

@@ -1,7 +1,7 @@
 /*
  * kite_form.c — requests from the engine's commands: the form of POST /orders/regular
- * for a PLACE (application/x-www-form-urlencoded, every value percent-encoded), and
- * the path of DELETE for a CANCEL. The instrument master holds NFO contracts only, so
+ * for a PLACE (application/x-www-form-urlencoded, every value percent-encoded), the
+ * path and form of PUT for a modification, and the path of DELETE for a CANCEL. The instrument master holds NFO contracts only, so
  * the exchange is always NFO. A MARKET or SL-M order never leaves without its
  * market_protection (Kite refuses 0 since 2026-04); a tag Kite would refuse (not 1–20
  * alphanumerics) is refused here, before anything is sent.
@@ -66,19 +66,32 @@ static bool tag_ok(const char *t) {
 
 static const char *const otype_names[] = {"MARKET", "LIMIT", "SL", "SL-M"};
 
+/* The price fields of an order type: false when one it needs is missing (market
+ * protection: Kite refuses 0, never send it; -1 asks for the broker's default). */
+static bool prices_ok(uint8_t otype, lg_paise_t price, lg_paise_t trigger, int16_t mprot_pct) {
+    if (otype > LG_OT_SLM) return false;
+    bool mprot = otype == LG_OT_MARKET || otype == LG_OT_SLM;
+    bool priced = otype == LG_OT_LIMIT || otype == LG_OT_SL;
+    bool triggered = otype == LG_OT_SL || otype == LG_OT_SLM;
+    if (mprot && mprot_pct <= 0 && mprot_pct != -1) return false;
+    return !(priced && price <= 0) && !(triggered && trigger <= 0);
+}
+
+static void put_prices(form_t *f, uint8_t otype, lg_paise_t price, lg_paise_t trigger,
+                       int16_t mprot_pct) {
+    if (otype == LG_OT_LIMIT || otype == LG_OT_SL) put_money(f, "price", price);
+    if (otype == LG_OT_SL || otype == LG_OT_SLM) put_money(f, "trigger_price", trigger);
+    if (otype == LG_OT_MARKET || otype == LG_OT_SLM) put_int(f, "market_protection", mprot_pct);
+}
+
 int lg_kite_form_place(const lg_cmd_t *c, const lg_instrument_t *ins, const char *product,
                        char *buf, size_t cap, size_t *len) {
     LG_ASSERT(c != NULL && ins != NULL && product != NULL && buf != NULL && len != NULL);
     if (c->kind != LG_CMD_PLACE || c->token != ins->token || c->qty <= 0) return LG_EINVAL;
     if (c->side != 1 && c->side != -1) return LG_EINVAL;
-    if (c->otype > LG_OT_SLM || !tag_ok(c->tag)) return LG_EINVAL;
+    if (!tag_ok(c->tag) || !prices_ok(c->otype, c->price, c->trigger, c->mprot_pct))
+        return LG_EINVAL;
     if (strcmp(product, "NRML") != 0 && strcmp(product, "MIS") != 0) return LG_EINVAL;
-    bool mprot = c->otype == LG_OT_MARKET || c->otype == LG_OT_SLM;
-    /* Kite refuses 0 (never send it); -1 asks for the broker's default */
-    if (mprot && c->mprot_pct <= 0 && c->mprot_pct != -1) return LG_EINVAL;
-    bool priced = c->otype == LG_OT_LIMIT || c->otype == LG_OT_SL;
-    bool triggered = c->otype == LG_OT_SL || c->otype == LG_OT_SLM;
-    if ((priced && c->price <= 0) || (triggered && c->trigger <= 0)) return LG_EINVAL;
     form_t f = {.buf = buf, .cap = cap};
     if (cap > 0) buf[0] = '\0';
     put_field(&f, "tradingsymbol", ins->symbol);
@@ -88,10 +101,33 @@ int lg_kite_form_place(const lg_cmd_t *c, const lg_instrument_t *ins, const char
     put_int(&f, "quantity", (long long)c->qty);
     put_field(&f, "product", product);
     put_field(&f, "validity", "DAY");
-    if (priced) put_money(&f, "price", c->price);
-    if (triggered) put_money(&f, "trigger_price", c->trigger);
-    if (mprot) put_int(&f, "market_protection", c->mprot_pct);
+    put_prices(&f, c->otype, c->price, c->trigger, c->mprot_pct);
     put_field(&f, "tag", c->tag);
+    if (f.full) return LG_ENOSPACE;
+    *len = f.n;
+    return LG_OK;
+}
+
+static int order_path(const char *broker_id, char *buf, size_t cap) {
+    if (broker_id[0] == '\0') return LG_EINVAL;
+    for (size_t i = 0; broker_id[i] != '\0'; i++)
+        if (!isalnum((unsigned char)broker_id[i])) return LG_EINVAL;
+    int n = snprintf(buf, cap, "/orders/regular/%s", broker_id);
+    return n < 0 || (size_t)n >= cap ? LG_ENOSPACE : LG_OK;
+}
+
+int lg_kite_form_modify(const lg_kite_modify_t *m, char *path, size_t pathcap, char *buf,
+                        size_t cap, size_t *len) {
+    LG_ASSERT(m != NULL && path != NULL && buf != NULL && len != NULL);
+    if (m->qty <= 0 || !prices_ok(m->otype, m->price, m->trigger, m->mprot_pct)) return LG_EINVAL;
+    int rc = order_path(m->broker_id, path, pathcap);
+    if (rc != LG_OK) return rc;
+    form_t f = {.buf = buf, .cap = cap};
+    if (cap > 0) buf[0] = '\0';
+    put_field(&f, "order_type", otype_names[m->otype]);
+    put_int(&f, "quantity", (long long)m->qty);
+    put_field(&f, "validity", "DAY");
+    put_prices(&f, m->otype, m->price, m->trigger, m->mprot_pct);
     if (f.full) return LG_ENOSPACE;
     *len = f.n;
     return LG_OK;
@@ -99,9 +135,6 @@ int lg_kite_form_place(const lg_cmd_t *c, const lg_instrument_t *ins, const char
 
 int lg_kite_path_cancel(const lg_cmd_t *c, char *buf, size_t cap) {
     LG_ASSERT(c != NULL && buf != NULL);
-    if (c->kind != LG_CMD_CANCEL || c->broker_id[0] == '\0') return LG_EINVAL;
-    for (size_t i = 0; c->broker_id[i] != '\0'; i++)
-        if (!isalnum((unsigned char)c->broker_id[i])) return LG_EINVAL;
-    int n = snprintf(buf, cap, "/orders/regular/%s", c->broker_id);
-    return n < 0 || (size_t)n >= cap ? LG_ENOSPACE : LG_OK;
+    if (c->kind != LG_CMD_CANCEL) return LG_EINVAL;
+    return order_path(c->broker_id, buf, cap);
 }

@@ -117,12 +117,43 @@ static void test_cancel_path(void **st) {
     assert_int_equal(lg_kite_path_cancel(&c, buf, sizeof buf), LG_EINVAL);
 }
 
+static void test_modify(void **st) {
+    (void)st;
+    lg_kite_modify_t m = {.broker_id = "2600000000000000123", .otype = LG_OT_SL, .qty = 130,
+                          .price = 12050, .trigger = 12000};
+    char path[64], buf[256];
+    size_t len = 0;
+    assert_int_equal(lg_kite_form_modify(&m, path, sizeof path, buf, sizeof buf, &len), LG_OK);
+    assert_string_equal(path, "/orders/regular/2600000000000000123");
+    assert_string_equal(buf, "order_type=SL&quantity=130&validity=DAY&price=120.50&trigger_price=120.00");
+    assert_int_equal(len, strlen(buf));
+    m.otype = LG_OT_SLM;
+    m.mprot_pct = 0; /* never sent without protection */
+    assert_int_equal(lg_kite_form_modify(&m, path, sizeof path, buf, sizeof buf, &len), LG_EINVAL);
+    m.mprot_pct = 3;
+    assert_int_equal(lg_kite_form_modify(&m, path, sizeof path, buf, sizeof buf, &len), LG_OK);
+    assert_string_equal(buf, "order_type=SL-M&quantity=130&validity=DAY&trigger_price=120.00"
+                             "&market_protection=3");
+    m.otype = LG_OT_LIMIT;
+    m.price = 0;
+    assert_int_equal(lg_kite_form_modify(&m, path, sizeof path, buf, sizeof buf, &len), LG_EINVAL);
+    m.price = 100;
+    m.qty = 0;
+    assert_int_equal(lg_kite_form_modify(&m, path, sizeof path, buf, sizeof buf, &len), LG_EINVAL);
+    m.qty = 65;
+    snprintf(m.broker_id, sizeof m.broker_id, "1/2");
+    assert_int_equal(lg_kite_form_modify(&m, path, sizeof path, buf, sizeof buf, &len), LG_EINVAL);
+    snprintf(m.broker_id, sizeof m.broker_id, "26");
+    assert_int_equal(lg_kite_form_modify(&m, path, sizeof path, buf, 10, &len), LG_ENOSPACE);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forms),
         cmocka_unit_test(test_encoding_and_default_protection),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_cancel_path),
+        cmocka_unit_test(test_modify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
