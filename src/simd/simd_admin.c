@@ -8,6 +8,8 @@
  *   POST /admin/delay   tradingsymbol=..&ms=5000             orders rest unfilled
  *   POST /admin/knobs   name=value&...  latencies (*_ms), probabilities (p_*), market
  *   GET  /admin/state   time, order counts, spots and the exchange's net positions
+ *   GET  /admin/reaction  REJECTED order frame written -> next place request read:
+ *                       n, p50, p90, p99, max (µs); POST /admin/reaction clears them
  *
  * A knobs request is checked whole before any knob changes: an unknown name or a bad
  * value is refused (400, naming it) and nothing is applied.
@@ -170,9 +172,44 @@ static void state(lg_simd_t *d, lg_http_conn_t *c) {
     lg_simd_reply_json(c, 200, s);
 }
 
+/* ---- reaction, seen from the exchange ---------------------------------------------------- */
+
+void lg_simd_reaction_place(lg_simd_t *d) {
+    if (d->rejected_at == 0) return;
+    d->reactions[d->n_reactions++ % SIMD_REACTIONS] = uv_hrtime() - d->rejected_at;
+    d->rejected_at = 0;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void reaction(lg_simd_t *d, lg_http_conn_t *c, bool clear) {
+    uint32_t n = d->n_reactions < SIMD_REACTIONS ? d->n_reactions : SIMD_REACTIONS;
+    uint64_t *v = malloc((n + 1) * sizeof *v);
+    if (v == NULL) {
+        lg_simd_reply_error(c, 500, LG_KITE_E_GENERAL, "out of memory");
+        return;
+    }
+    memcpy(v, d->reactions, n * sizeof *v);
+    qsort(v, n, sizeof *v, cmp_u64);
+#define PCT(p) (n == 0 ? 0.0 : (double)v[(uint32_t)((double)(n - 1) * (p))] / 1000.0)
+    json_t *j = json_pack("{s:i,s:f,s:f,s:f,s:f}", "n", (int)n, "p50_us", PCT(0.50), "p90_us",
+                          PCT(0.90), "p99_us", PCT(0.99), "max_us", PCT(1.0));
+#undef PCT
+    free(v);
+    if (clear) d->n_reactions = 0;
+    lg_simd_reply_json(c, 200, j);
+}
+
 void lg_simd_admin(lg_simd_t *d, lg_http_conn_t *c, const lg_http_req_t *r, const char *what) {
     if (strcmp(r->method, "GET") == 0 && strcmp(what, "state") == 0) {
         state(d, c);
+        return;
+    }
+    if (strcmp(what, "reaction") == 0) {
+        reaction(d, c, strcmp(r->method, "POST") == 0);
         return;
     }
     simd_form_t f;

@@ -31,6 +31,7 @@
 #define SIMD_MAX_TICKERS 16
 #define SIMD_RATE_WINDOW 10   /* order requests a second */
 #define SIMD_PUMP_MAX 20000   /* model events handed out per pump */
+#define SIMD_REACTIONS 8192   /* reaction samples kept (admin/reaction) */
 
 typedef struct simd_hist {
     uint8_t status;  /* lg_kstatus_t */
@@ -106,6 +107,11 @@ struct lg_simd {
     simd_ticker_t tickers[SIMD_MAX_TICKERS];
     lg_ns_t rate[SIMD_RATE_WINDOW]; /* times of the last order requests (a ring) */
     uint32_t rate_n;
+    /* Reaction, seen from the exchange: a REJECTED order frame written to the ticker
+     * sockets, then the next place request read (admin/reaction). */
+    uint64_t rejected_at;       /* uv_hrtime after the frame was written; 0: none pending */
+    uint64_t reactions[SIMD_REACTIONS];
+    uint32_t n_reactions;
 };
 
 /* simd.c */
@@ -163,10 +169,11 @@ int lg_simd_ws_open(void *ud, lg_http_conn_t *c, const lg_http_req_t *r, const c
 void lg_simd_ws_message(void *ud, lg_http_conn_t *c, lg_ws_op_t op, const uint8_t *p, size_t n);
 void lg_simd_ws_gone(lg_simd_t *d, lg_http_conn_t *c);
 void lg_simd_ws_tick(lg_simd_t *d, uint32_t token);
-void lg_simd_ws_text(lg_simd_t *d, const char *text);  /* to every ticker */
+uint32_t lg_simd_ws_text(lg_simd_t *d, const char *text); /* to every ticker; how many */
 void lg_simd_ws_beat(lg_simd_t *d);
 
 /* simd_admin.c */
 void lg_simd_admin(lg_simd_t *d, lg_http_conn_t *c, const lg_http_req_t *r, const char *what);
+void lg_simd_reaction_place(lg_simd_t *d); /* a place request was read */
 
 #endif

@@ -161,6 +161,7 @@ static bool tag_pending(const lg_simd_t *d, const char *tag) {
 }
 
 void lg_simd_place(lg_simd_t *d, lg_http_conn_t *c, const lg_http_req_t *r) {
+    lg_simd_reaction_place(d);
     simd_form_t f;
     if (lg_simd_form(&f, r->body, r->body_len) != LG_OK) {
         lg_simd_reply_error(c, 400, LG_KITE_E_INPUT, "Malformed form body");
@@ -248,7 +249,8 @@ void lg_simd_on_update(lg_simd_t *d, const lg_order_update_t *u) {
     lg_kite_order_row_t row;
     lg_simd_order_row(d, order, &a, &row);
     char *text = lg_kite_json_order_frame(&row);
-    if (text != NULL) lg_simd_ws_text(d, text);
+    if (text != NULL && lg_simd_ws_text(d, text) > 0 && u->status == LG_KS_REJECTED)
+        d->rejected_at = uv_hrtime();
     free(text);
 }
 

@@ -158,13 +158,15 @@ void lg_simd_ws_tick(lg_simd_t *d, uint32_t token) {
     }
 }
 
-void lg_simd_ws_text(lg_simd_t *d, const char *text) {
+uint32_t lg_simd_ws_text(lg_simd_t *d, const char *text) {
     size_t n = strlen(text);
+    uint32_t sent = 0;
     for (uint32_t i = 0; i < SIMD_MAX_TICKERS; i++) {
         if (d->tickers[i].conn == NULL) continue;
-        lg_ws_send(d->tickers[i].conn, LG_WS_TEXT, text, n);
+        sent += lg_ws_send(d->tickers[i].conn, LG_WS_TEXT, text, n) == LG_OK;
         d->tickers[i].sent_at = uv_hrtime();
     }
+    return sent;
 }
 
 void lg_simd_ws_beat(lg_simd_t *d) {
