@@ -1,7 +1,8 @@
 # legato — top-level entry points. Everything builds under build/ with CMake.
 #   make          build (build/legato)
 #   make run      install what is missing, build, run the paper demo
-#   make test     install what is missing, build, run every test, then again under ASan+UBSan
+#   make test     install what is missing, build, run every test (the official Kite client
+#                 against legato sim too), then again under ASan+UBSan
 #   make bench    benchmarks, one JSON object per line
 #   make soak SEEDS=N   deterministic simulation over N seeds (and N/10 crashing ones)
 #   make fuzz     libFuzzer on the Kite decoders, FUZZ_SECONDS each (make test: a short run)
@@ -45,6 +46,7 @@ test: deps
 test-release: $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@bash tests/conformance/run.sh $(BUILD)/legato
 	@$(BUILD)/legato dst --seeds $(DST_SEEDS)
 	@TMPDIR=$(DST_TMP) $(BUILD)/legato dst --crash --seeds $(CRASH_SEEDS)
 
@@ -82,6 +84,7 @@ fuzz: deps $(FUZZ_BUILD)/build.ninja
 
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do "$$b" || exit 1; done
+	@bash bench/kite_reaction.sh $(BUILD)/legato
 
 soak: build
 	@$(BUILD)/legato dst --seeds $(SEEDS)

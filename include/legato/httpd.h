@@ -68,7 +68,8 @@ typedef struct lg_httpd_cbs {
     void (*on_close)(void *ud, lg_http_conn_t *c);
 } lg_httpd_cbs_t;
 
-/* Listens on host:port (port 0: any free port; see lg_httpd_port). */
+/* Listens on host:port (port 0: any free port; see lg_httpd_port). Sets SIGPIPE to
+ * SIG_IGN for the process: a peer gone mid-write is an error on its connection only. */
 int lg_httpd_start(uv_loop_t *loop, const char *host, int port, const lg_httpd_cbs_t *cbs,
                    void *ud, lg_httpd_t **out);
 int lg_httpd_port(const lg_httpd_t *h);

@@ -9,6 +9,7 @@
  */
 #include "net_int.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -433,6 +434,9 @@ int lg_httpd_start(uv_loop_t *loop, const char *host, int port, const lg_httpd_c
     if (port < 0 || port > 65535) return LG_EINVAL;
     struct sockaddr_in addr;
     if (uv_ip4_addr(host, port, &addr) != 0) return LG_EINVAL;
+    /* A peer that closes while a reply or tick is in flight must cost a write error
+     * (EPIPE, handled per connection), never the process: libuv writes with write(2). */
+    signal(SIGPIPE, SIG_IGN);
     lg_httpd_t *h = calloc(1, sizeof *h);
     if (h == NULL) return LG_ENOSPACE;
     h->loop = loop;
