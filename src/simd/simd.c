@@ -135,6 +135,7 @@ static int make_market(lg_simd_t *d) {
     if (b < 0) return b;
     d->und_nifty = a;
     d->und_bank = b;
+    lg_simd_name_contracts(&d->master);
     return LG_OK;
 }
 

@@ -4,6 +4,14 @@
  * fills, and margins from the scenario margin model (margin.h): /user/margins on the
  * open positions, /margins/orders per order, /margins/basket with the spread benefit
  * (`initial` is the legs alone, `final` the legs together).
+ *
+ * Contract names. The model names every contract in Kite's monthly form; here the
+ * master is renamed by its expiry, as Kite does: an option expiring on its month's
+ * last Tuesday is monthly (NIFTY26DEC26000CE), any other is weekly, named by year,
+ * one month character (1..9 for January..September, O, N, D) and day
+ * (NIFTY26D0826000CE for 2026-12-08). Futures are monthly only: a future is moved to
+ * its month's last Tuesday (NIFTY26DECFUT); the model prices a future at the spot, so
+ * the expiry it keeps for it does not matter. Tokens are left as they are.
  */
 #include "legato/margin.h"
 #include "simd_int.h"
@@ -14,6 +22,66 @@
 
 #define NS_PER_YEAR (365.0 * 86400.0 * 1e9)
 #define CLOSE_S (10 * 3600) /* 15:30 IST is 10:00 UTC */
+
+/* ---- contract names -------------------------------------------------------------------- */
+
+static const char *const month_names[12] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                            "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+static const char month_chars[12] = {'1', '2', '3', '4', '5', '6', '7', '8', '9', 'O', 'N', 'D'};
+
+/* The weekday of a day since 1970-01-01 (a Thursday): 0 Sunday .. 6 Saturday. */
+static int weekday_of(int32_t day) {
+    return (int)(((day + 4) % 7 + 7) % 7);
+}
+
+/* The last Tuesday of the month `day` is in. */
+static int32_t last_tuesday(int32_t day) {
+    int y, m, d;
+    lg_civil_from_days(day, &y, &m, &d);
+    int32_t last = lg_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) - 1;
+    int32_t tue = last - (weekday_of(last) - 2 + 7) % 7;
+    LG_ASSERT(weekday_of(tue) == 2 && tue <= last && last - tue < 7);
+    return tue;
+}
+
+/* Kite's strike text: whole rupees, or rupees and paise. */
+static int strike_text(char *out, size_t cap, lg_paise_t strike) {
+    if (strike % 100 == 0) return snprintf(out, cap, "%lld", (long long)(strike / 100));
+    return snprintf(out, cap, "%lld.%02lld", (long long)(strike / 100), (long long)(strike % 100));
+}
+
+/* One contract's tradingsymbol from its underlying, kind, strike and expiry. */
+static void contract_symbol(const lg_instrument_t *in, char *out, size_t cap) {
+    int y, m, d;
+    lg_civil_from_days(in->expiry_day, &y, &m, &d);
+    LG_ASSERT(m >= 1 && m <= 12 && d >= 1 && d <= 31);
+    bool monthly = in->expiry_day == last_tuesday(in->expiry_day);
+    char strike[24];
+    int k = strike_text(strike, sizeof strike, in->strike);
+    LG_ASSERT(k > 0 && (size_t)k < sizeof strike);
+    const char *type = in->kind == LG_KIND_CE ? "CE" : "PE";
+    int n;
+    if (in->kind == LG_KIND_FUT) {
+        LG_ASSERT(monthly);
+        n = snprintf(out, cap, "%s%02d%sFUT", in->underlying, y % 100, month_names[m - 1]);
+    } else if (monthly) {
+        n = snprintf(out, cap, "%s%02d%s%s%s", in->underlying, y % 100, month_names[m - 1], strike,
+                     type);
+    } else {
+        n = snprintf(out, cap, "%s%02d%c%02d%s%s", in->underlying, y % 100, month_chars[m - 1], d,
+                     strike, type);
+    }
+    LG_ASSERT(n > 0 && (size_t)n < cap);
+}
+
+void lg_simd_name_contracts(lg_instruments_t *m) {
+    LG_ASSERT(m != NULL && m->n <= m->cap);
+    for (uint32_t i = 0; i < m->n; i++) {
+        lg_instrument_t *in = &m->items[i];
+        if (in->kind == LG_KIND_FUT) in->expiry_day = last_tuesday(in->expiry_day);
+        contract_symbol(in, in->symbol, sizeof in->symbol);
+    }
+}
 
 /* ---- ticks and quotes --------------------------------------------------------------------- */
 

@@ -5,7 +5,8 @@
  *                  hands its events out (place answers, order frames, ticks), fills
  *   simd_route.c   the request router: authorisation, the 429 limit, JSON replies
  *   simd_orders.c  place, modify, cancel, the order book, history, trades
- *   simd_data.c    quotes, instruments CSV, positions, margins (scenario model)
+ *   simd_data.c    contract names, quotes, instruments CSV, positions, margins
+ *                  (scenario model)
  *   simd_ticker.c  the ticker WebSocket: subscriptions, modes, ticks, heartbeats
  *   simd_admin.c   the admin path that scripts the market
  *
@@ -153,6 +154,9 @@ void lg_simd_order_row(lg_simd_t *d, uint32_t order, const lg_adopt_t *a,
                        lg_kite_order_row_t *row);
 
 /* simd_data.c */
+/* Renames the model's contracts as Kite names them by expiry (weekly or monthly) and
+ * moves futures to their month's last Tuesday; tokens are kept. */
+void lg_simd_name_contracts(lg_instruments_t *m);
 void lg_simd_quote(lg_simd_t *d, lg_http_conn_t *c, const lg_http_req_t *r, int depth);
 void lg_simd_instruments(lg_simd_t *d, lg_http_conn_t *c, const char *exchange);
 void lg_simd_positions(lg_simd_t *d, lg_http_conn_t *c);

@@ -139,6 +139,90 @@ static void test_instruments(void **state) {
     tc_free(&r);
 }
 
+/* ---- contract names: the rule written again, independently of the simulator ---------------- */
+
+/* Kite's name for a contract: monthly (the expiry is its month's last Tuesday: a week later is
+ * another month) NAME YY MON strike type, else weekly NAME YY M DD strike type with M in
+ * 1..9, O, N, D; futures NAME YY MON FUT. */
+static void kite_name(const char *und, int32_t expiry, long strike, const char *type, char *out,
+                      size_t cap) {
+    static const char *mon[12] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                  "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+    int y, m, d, y7, m7, d7;
+    lg_civil_from_days(expiry, &y, &m, &d);
+    lg_civil_from_days(expiry + 7, &y7, &m7, &d7);
+    bool tuesday = (expiry % 7 + 7 + 4) % 7 == 2, monthly = tuesday && m7 != m;
+    if (strcmp(type, "FUT") == 0) snprintf(out, cap, "%s%02d%sFUT", und, y % 100, mon[m - 1]);
+    else if (monthly) snprintf(out, cap, "%s%02d%s%ld%s", und, y % 100, mon[m - 1], strike, type);
+    else snprintf(out, cap, "%s%02d%c%02d%ld%s", und, y % 100, "123456789OND"[m - 1], d, strike, type);
+}
+
+static bool last_tuesday(int32_t day) {
+    int y, m, d, y7, m7, d7;
+    lg_civil_from_days(day, &y, &m, &d);
+    lg_civil_from_days(day + 7, &y7, &m7, &d7);
+    return (day % 7 + 7 + 4) % 7 == 2 && m7 != m;
+}
+
+static void test_kite_name_rule(void **state) { /* the rule itself, on known contracts */
+    (void)state;
+    char s[40];
+    kite_name("NIFTY", lg_days_from_civil(2026, 12, 8), 26000, "CE", s, sizeof s);
+    assert_string_equal(s, "NIFTY26D0826000CE");
+    kite_name("NIFTY", lg_days_from_civil(2026, 12, 29), 26000, "PE", s, sizeof s);
+    assert_string_equal(s, "NIFTY26DEC26000PE");
+    kite_name("NIFTY", lg_days_from_civil(2026, 8, 11), 24500, "CE", s, sizeof s);
+    assert_string_equal(s, "NIFTY2681124500CE"); /* as in tests/unit/test_instrument.c */
+    kite_name("NIFTY", lg_days_from_civil(2026, 10, 6), 25000, "CE", s, sizeof s);
+    assert_string_equal(s, "NIFTY26O0625000CE");
+    kite_name("NIFTY", lg_days_from_civil(2026, 11, 24), 25000, "PE", s, sizeof s);
+    assert_string_equal(s, "NIFTY26NOV25000PE");
+    kite_name("BANKNIFTY", lg_days_from_civil(2026, 12, 29), 0, "FUT", s, sizeof s);
+    assert_string_equal(s, "BANKNIFTY26DECFUT");
+}
+
+/* Every contract of the instruments CSV is named by the rule from its own expiry; futures and
+ * BANKNIFTY options expire on their month's last Tuesday; the NIFTY future's month is its
+ * options' month; tokens are where they were (the NIFTY future is the first). */
+static void test_contract_names(void **state) {
+    (void)state;
+    tc_resp_t r;
+    assert_int_equal(tc_request(port, "GET", "/instruments/NFO", AUTH, NULL, &r), 200);
+    int rows = 0, checked = 0;
+    int32_t nifty_opt = 0, nifty_fut = 0;
+    for (char *line = strtok(r.body, "\n"); line != NULL; line = strtok(NULL, "\n")) {
+        if (rows++ == 0) continue; /* the header */
+        unsigned token;
+        char sym[40], und[16], type[4];
+        int y, m, d;
+        long strike;
+        int got = sscanf(line, "%u,%*u,%39[^,],\"%15[^\"]\",%*[^,],%d-%d-%d,%ld.%*d,%*[^,],%*[^,],%3[^,]",
+                         &token, sym, und, &y, &m, &d, &strike, type);
+        assert_int_equal(got, 8);
+        int32_t expiry = lg_days_from_civil(y, m, d);
+        char want[40];
+        kite_name(und, expiry, strike, type, want, sizeof want);
+        if (strcmp(sym, want) != 0)
+            fail_msg("%s expiring %04d-%02d-%02d: Kite names it %s", sym, y, m, d, want);
+        assert_true((expiry % 7 + 7 + 4) % 7 == 2); /* every expiry a Tuesday */
+        bool fut = strcmp(type, "FUT") == 0, nifty = strcmp(und, "NIFTY") == 0;
+        if ((fut || !nifty) && !last_tuesday(expiry))
+            fail_msg("%s expires %04d-%02d-%02d, not its month's last Tuesday", sym, y, m, d);
+        if (fut && nifty) {
+            assert_int_equal(token, (65536u << 8) | 2);
+            nifty_fut = expiry;
+        }
+        if (!fut && nifty) nifty_opt = expiry;
+        checked++;
+    }
+    tc_free(&r);
+    assert_int_equal(checked, 2 * (1 + 2 * 41));
+    int y, m, d, yf, mf, df;
+    lg_civil_from_days(nifty_opt, &y, &m, &d);
+    lg_civil_from_days(nifty_fut, &yf, &mf, &df);
+    assert_true(nifty_fut >= nifty_opt && yf == y && mf == m);
+}
+
 static void test_place_modify_cancel(void **state) {
     (void)state;
     char sym[40] = "", path[96], body[256];
@@ -366,6 +450,8 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_instruments, setup, teardown),
+        cmocka_unit_test(test_kite_name_rule),
+        cmocka_unit_test_setup_teardown(test_contract_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_place_modify_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fill_positions_trades, setup, teardown),
