@@ -45,5 +45,9 @@ void lg_simd_stop(lg_simd_t *d);
 /* For tests: the model and its master (inspection only, between loop turns). */
 lg_sim_t *lg_simd_model(lg_simd_t *d);
 const lg_instruments_t *lg_simd_master(const lg_simd_t *d);
+/* Reactions seen from the exchange (as GET /admin/reaction): ns from a REJECTED order
+ * frame written to the ticker sockets to the next place request read; the latest
+ * min(count, cap) samples into out. Returns how many were written. */
+uint32_t lg_simd_reactions(const lg_simd_t *d, uint64_t *out, uint32_t cap);
 
 #endif

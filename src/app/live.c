@@ -88,6 +88,9 @@ static int step(lg_live_t *l, const lg_event_t *ev) {
     if (!l->in_batch) {
         lg_runner_begin(l->runner);
         l->in_batch = true;
+        /* A batch opened before the poll phase (a timer, a callback of the caller) must
+         * not wait for the poll to return: the idle handle makes it return at once. */
+        uv_idle_start(&l->idle, on_idle);
     }
     lg_ns_t now = lg_live_now(l);
     l->last_now = now;

@@ -180,6 +180,13 @@ void lg_simd_reaction_place(lg_simd_t *d) {
     d->rejected_at = 0;
 }
 
+uint32_t lg_simd_reactions(const lg_simd_t *d, uint64_t *out, uint32_t cap) {
+    uint32_t n = d->n_reactions < SIMD_REACTIONS ? d->n_reactions : SIMD_REACTIONS;
+    n = n < cap ? n : cap;
+    memcpy(out, d->reactions, n * sizeof *out);
+    return n;
+}
+
 static int cmp_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);

@@ -1,0 +1,174 @@
+/*
+ * bench_reaction.c — the live chain's reaction times over loopback (DESIGN §11), with
+ * the real engine, live shell, journal, broker port and `legato sim` on one loop
+ * (tests/e2e/rig.h):
+ *
+ *   reaction  the ticker's order frame saying REJECTED (the short of a put spread
+ *             whose protection filled) read from the socket -> the emergency reversal's
+ *             HTTP request head written to its socket. Budget p99 <= 50 us.
+ *   entry     a group accepted (lg_live_submit, inside a loop callback as the control
+ *             API would call it) -> its first entry order's request head written, with
+ *             the journal commit in between; under synchronous=NORMAL and FULL.
+ *             Budget p99 <= one journal commit + 50 us.
+ *   reaction_legato_at_sim  the reaction timed by the simulator instead (REJECTED frame
+ *             written -> reversal request read: both loopback hops included), the clock
+ *             bench/kite_reaction.mjs uses for the official client; the two compare.
+ *
+ * Both ends are the port's hooks (port.h): on_frame_read before the frame is decoded,
+ * on_request_written when libcurl reports the head written. Rounds are paced so that
+ * the 10-orders-a-second limit never delays what is measured (rate_waits says so).
+ * Env: ROUNDS (default 30). One JSON line per figure.
+ */
+#include "../tests/e2e/rig.h"
+#include "bench_util.h"
+
+#include "legato/tag.h"
+
+typedef struct bench {
+    rig_t r;
+    lg_ns_t frame_at;     /* the last ticker message read */
+    lg_ns_t submit_at;    /* the group accepted */
+    uint32_t gid;
+    bool want_emergency, want_entry, got;
+    lg_ns_t sample;
+    lg_group_spec_t spec;
+} bench_t;
+
+static void on_frame(void *ud) {
+    bench_t *b = ud;
+    b->frame_at = bench_clock_ns();
+}
+
+static void on_request(void *ud, const lg_cmd_t *c) {
+    bench_t *b = ud;
+    lg_ns_t now = bench_clock_ns();
+    lg_tag_t t;
+    if (b->got || c == NULL || c->kind != LG_CMD_PLACE || lg_tag_decode(c->tag, &t) != LG_OK ||
+        t.group != b->gid)
+        return;
+    if (b->want_emergency && t.purpose == LG_PURPOSE_EMERGENCY) {
+        b->sample = now - b->frame_at;
+        b->got = true;
+    } else if (b->want_entry && t.purpose == LG_PURPOSE_ENTRY) {
+        b->sample = now - b->submit_at;
+        b->got = true;
+    }
+}
+
+static bool got(rig_t *r, const void *arg) {
+    (void)r;
+    return ((const bench_t *)arg)->got;
+}
+
+static bool settled(rig_t *r, const void *arg) {
+    const bench_t *b = arg;
+    lg_group_view_t v;
+    if (lg_engine_group(r->eng, b->gid, &v) != LG_OK) return false;
+    if (v.state != LG_GS_EMERGENCY_HEDGED && v.state != LG_GS_HEDGED) return false;
+    for (uint32_t c = 0; c < v.n_orders; c++)
+        if (!lg_ostate_terminal(lg_engine_group_order(r->eng, b->gid, c)->state)) return false;
+    return true;
+}
+
+static void on_submit_timer(uv_timer_t *t) {
+    bench_t *b = t->data;
+    b->submit_at = bench_clock_ns();
+    if (lg_live_submit(b->r.live, &b->spec, &b->gid) != LG_OK) b->gid = 0;
+}
+
+static void spread(bench_t *b, int short_strike, int long_strike) {
+    lg_group_spec_t s = {.policy = -1, .on_incomplete = -1, .n_legs = 2};
+    s.legs[0] = (lg_leg_spec_t){.token = rig_token(&b->r, LG_KIND_PE, short_strike), .side = -1,
+                                .covered_by = -1, .qty = 65};
+    s.legs[1] = (lg_leg_spec_t){.token = rig_token(&b->r, LG_KIND_PE, long_strike), .side = +1,
+                                .covered_by = -1, .qty = 65};
+    LG_ASSERT(s.legs[0].token != 0 && s.legs[1].token != 0);
+    b->spec = s;
+}
+
+/* One round: submit from a loop callback, wait for the sample and the group to settle. */
+static bool round_trip(bench_t *b, uv_timer_t *timer) {
+    b->got = false;
+    b->gid = 0;
+    uv_timer_start(timer, on_submit_timer, 0, 0);
+    if (!rig_run_until(&b->r, got, b, 10000)) return false;
+    if (!rig_run_until(&b->r, settled, b, 20000)) return false;
+    rig_run_for(&b->r, 350); /* pacing: under 10 orders in any second */
+    return true;
+}
+
+static double us(const lg_ns_t *s, uint32_t n, uint32_t i) {
+    return n == 0 ? 0.0 : (double)s[i] / 1e3;
+}
+
+static void report(const char *name, lg_ns_t *s, uint32_t n, uint32_t rounds, const rig_t *r,
+                   const char *extra) {
+    qsort(s, n, sizeof *s, bench_cmp_ns);
+    lg_port_stats_t ps;
+    lg_port_stats(r->port, &ps);
+    printf("{\"name\":\"%s\",\"rounds\":%u,\"n\":%u,\"p50_us\":%.1f,\"p90_us\":%.1f,"
+           "\"p99_us\":%.1f,\"max_us\":%.1f,\"rate_429\":%llu%s}\n",
+           name, rounds, n, us(s, n, n / 2), us(s, n, (n * 9) / 10), us(s, n, n - 1 - n / 100),
+           us(s, n, n - 1),
+           (unsigned long long)ps.rate_429, extra);
+    fflush(stdout);
+}
+
+static int run(const char *name, lg_durability_t dur, bool reaction, uint32_t rounds) {
+    bench_t *b = calloc(1, sizeof *b);
+    lg_ns_t *samples = calloc(rounds, sizeof *samples);
+    if (b == NULL || samples == NULL) return 1;
+    b->r.on_frame_read = on_frame;
+    b->r.on_request_written = on_request;
+    b->r.hook_ud = b;
+    int rc = rig_start(&b->r, 31, NULL, dur);
+    if (rc != 0) {
+        fprintf(stderr, "%s: rig_start failed at step %d\n", name, rc);
+        return 1;
+    }
+    if (!rig_run_until(&b->r, rig_ticker_up, NULL, 5000)) {
+        fprintf(stderr, "%s: ticker did not connect\n", name);
+        return 1;
+    }
+    uv_timer_t timer;
+    uv_timer_init(&b->r.loop, &timer);
+    timer.data = b;
+    b->want_emergency = reaction;
+    b->want_entry = !reaction;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < rounds; i++) {
+        spread(b, 25900 - 50 * (int)(i % 4), 25700 - 50 * (int)(i % 4));
+        if (reaction)
+            lg_sim_reject_next(lg_simd_model(b->r.sim), b->spec.legs[0].token, LG_SIM_REJ_RMS, 1);
+        if (!round_trip(b, &timer)) {
+            fprintf(stderr, "%s: round %u did not finish (group %u)\n", name, i, b->gid);
+            break;
+        }
+        samples[n++] = b->sample;
+    }
+    char extra[96];
+    snprintf(extra, sizeof extra, ",\"durability\":\"%s\"", dur == LG_DUR_FULL ? "FULL" : "NORMAL");
+    report(name, samples, n, rounds, &b->r, reaction ? "" : extra);
+    if (reaction) { /* the same reaction timed by the simulator, as for the official client */
+        uint64_t v[1024];
+        uint32_t k = lg_simd_reactions(b->r.sim, v, 1024);
+        for (uint32_t i = 0; i < k && i < rounds; i++) samples[i] = (lg_ns_t)v[i];
+        report("reaction_legato_at_sim", samples, LG_MIN(k, rounds), rounds, &b->r,
+               ",\"measured\":\"REJECTED frame written -> reversal request read, at the "
+               "simulator\"");
+    }
+    uv_close((uv_handle_t *)&timer, NULL);
+    rig_stop(&b->r);
+    free(samples);
+    free(b);
+    return n == rounds ? 0 : 1;
+}
+
+int main(void) {
+    uint32_t rounds = getenv("ROUNDS") ? (uint32_t)strtoul(getenv("ROUNDS"), NULL, 10) : 30;
+    if (rounds == 0) rounds = 30;
+    int rc = run("reaction_legato", LG_DUR_NORMAL, true, rounds);
+    rc |= run("entry_legato", LG_DUR_NORMAL, false, rounds);
+    rc |= run("entry_legato", LG_DUR_FULL, false, rounds);
+    return rc;
+}

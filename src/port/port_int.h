@@ -1,0 +1,81 @@
+/*
+ * port_int.h — the broker port's parts (internal): port.c (commands, limits, answers,
+ * the ticker's messages) and port_http.c (libcurl's multi interface on the libuv loop).
+ *
+ * A request lives in a slot of a fixed pool (max_inflight): the command it carries, its
+ * easy handle (kept for the port's life so that connections are reused), its form and
+ * the answer's bytes (bounded: LG_PORT_BODY_MAX). Slots are the only way onto the wire,
+ * so the pool bounds what is in flight; the rate queues hold the rest.
+ */
+#ifndef LEGATO_PORT_INT_H
+#define LEGATO_PORT_INT_H
+
+#include "legato/kite.h"
+#include "legato/port.h"
+#include "ticker_client.h"
+
+#include <curl/curl.h>
+
+#define LG_PORT_BODY_MAX (8u << 20)   /* the largest answer taken (an order book) */
+#define LG_PORT_FORM_MAX 1024
+#define LG_PORT_URL_MAX 512
+#define LG_PORT_BOOK_MAX 2048         /* orders taken from one order-book fetch */
+#define LG_PORT_TICKS_MAX 512         /* ticks in one binary frame */
+#define LG_PORT_ROWS_MAX 1024         /* position rows */
+
+typedef struct lg_ph_sock lg_ph_sock_t;
+
+typedef struct lg_port_slot {
+    lg_port_t *port;
+    CURL *easy;
+    bool busy, book;      /* book: the port's own order-book fetch (cmd.tag "") */
+    lg_cmd_t cmd;
+    char url[LG_PORT_URL_MAX];
+    char form[LG_PORT_FORM_MAX];
+    size_t form_len;
+    char *body;           /* the answer; grown up to LG_PORT_BODY_MAX */
+    size_t len, cap;
+    bool too_big;
+} lg_port_slot_t;
+
+struct lg_port {
+    lg_port_config_t cfg;
+    char rest_root[256], ws_root[256], api_key[64], token[128], product[8];
+    lg_rate_t *rate;
+    lg_port_slot_t *slots;
+    uint32_t n_slots, n_busy;
+    CURLM *multi;
+    struct curl_slist *headers, *old_headers;
+    lg_ph_sock_t *socks;    /* sockets libcurl has us poll */
+    uv_timer_t curl_timer, rate_timer;
+    uint32_t open_handles;  /* libuv handles still to close before the port is freed */
+    bool closing, halted, in_curl;
+    lg_ns_t backoff_ns;     /* the next 429's wait */
+    lg_tkc_t *ticker;
+    lg_port_stats_t st;
+    /* scratch for decoding (one message at a time: the loop is single-threaded) */
+    lg_tick_t ticks[LG_PORT_TICKS_MAX];
+    lg_adopt_t book[LG_PORT_BOOK_MAX];
+    lg_position_row_t rows[LG_PORT_ROWS_MAX];
+};
+
+lg_ns_t lg_port_now(void);
+void lg_port_alert(lg_port_t *p, lg_alert_level_t level, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Moves what the limits allow from the rate queues onto free slots. */
+void lg_port_pump(lg_port_t *p);
+
+/* port_http.c */
+int lg_ph_init(lg_port_t *p);
+/* Rebuilds the header list (the token changed). */
+int lg_ph_headers(lg_port_t *p);
+/* Sends the slot's request: method "GET", "POST", "PUT" or "DELETE", s->url, s->form. */
+int lg_ph_start(lg_port_t *p, lg_port_slot_t *s, const char *method);
+void lg_ph_close(lg_port_t *p);
+/* port.c: a request ended (http 0 when no answer came; why: libcurl's error). */
+void lg_port_done(lg_port_t *p, lg_port_slot_t *s, int http, const char *ctype, const char *why);
+/* One of the port's libuv handles has closed (the last one frees the port). */
+void lg_port_release(lg_port_t *p);
+void lg_port_handle_closed(uv_handle_t *h); /* h->data is the port */
+
+#endif

@@ -1,0 +1,421 @@
+/*
+ * test_port.c — the broker port (port.h) against an in-process `legato sim` on the same
+ * libuv loop, over loopback: places are acknowledged and fill (updates through the
+ * ticker), the exchange's refusals come back as definitive errors, cancels and
+ * look-ups by tag and by id, positions; an answer that never comes (a server that
+ * accepts and stays silent) and the simulator's 504 are unknown outcomes, never resent;
+ * Kite's 429 is waited out and nothing is lost; TokenException halts (a KILL for the
+ * engine, requests held) until a new token; a full queue refuses; the ticker's
+ * reconnect fetches the order book.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "legato/port.h"
+#include "legato/simd.h"
+#include "legato/tag.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_EV 4096
+
+typedef struct fixture {
+    uv_loop_t loop;
+    lg_simd_t *sim;
+    lg_port_t *port;
+    uv_tcp_t silent;        /* accepts, never answers */
+    uv_tcp_t silent_conn[4];
+    uint32_t n_silent;
+    uv_timer_t tick;        /* keeps UV_RUN_ONCE returning */
+    lg_event_t ev[MAX_EV];
+    uint32_t n_ev;
+    lg_alert_t alerts[256];
+    uint32_t n_alerts;
+    char rest[64], ws[64];
+} fixture_t;
+
+static void on_event(void *ud, const lg_event_t *ev) {
+    fixture_t *f = ud;
+    assert_true(f->n_ev < MAX_EV);
+    f->ev[f->n_ev++] = *ev;
+}
+
+static void on_alert(void *ud, const lg_alert_t *a) {
+    fixture_t *f = ud;
+    if (f->n_alerts < 256) f->alerts[f->n_alerts++] = *a;
+}
+
+static void on_tick(uv_timer_t *t) {
+    (void)t;
+}
+
+static void start_sim(fixture_t *f, const lg_sim_knobs_t *knobs) {
+    lg_simd_config_t c;
+    lg_simd_config_default(&c);
+    c.port = 0;
+    c.seed = 5;
+    c.api_key = "pkey";
+    c.access_token = "ptoken";
+    if (knobs != NULL) c.knobs = *knobs;
+    c.knobs.tick_interval_ns = 200 * LG_NS_PER_MS;
+    assert_int_equal(lg_simd_start(&f->loop, &c, &f->sim), LG_OK);
+    snprintf(f->rest, sizeof f->rest, "http://127.0.0.1:%d", lg_simd_port(f->sim));
+    snprintf(f->ws, sizeof f->ws, "ws://127.0.0.1:%d/ws", lg_simd_port(f->sim));
+}
+
+static void start_port(fixture_t *f, const char *rest, const char *ws, const char *token,
+                       const lg_rate_config_t *rate, lg_ns_t timeout) {
+    lg_port_config_t pc = {
+        .loop = &f->loop, .rest_root = rest, .ws_root = ws, .api_key = "pkey",
+        .access_token = token, .master = lg_simd_master(f->sim), .on_event = on_event,
+        .on_alert = on_alert, .ud = f, .request_timeout_ns = timeout,
+        .reconnect_min_ns = 100 * LG_NS_PER_MS,
+    };
+    if (rate != NULL) pc.rate = *rate;
+    assert_int_equal(lg_port_create(&pc, &f->port), LG_OK);
+}
+
+static int setup(void **state) {
+    fixture_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    uv_loop_init(&f->loop);
+    uv_timer_init(&f->loop, &f->tick);
+    uv_timer_start(&f->tick, on_tick, 5, 5);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fixture_t *f = *state;
+    if (f->port != NULL) lg_port_close(f->port);
+    if (f->sim != NULL) lg_simd_stop(f->sim);
+    uv_close((uv_handle_t *)&f->tick, NULL);
+    if (f->silent.data != NULL) uv_close((uv_handle_t *)&f->silent, NULL);
+    for (uint32_t i = 0; i < f->n_silent; i++) uv_close((uv_handle_t *)&f->silent_conn[i], NULL);
+    for (int i = 0; i < 2000 && uv_run(&f->loop, UV_RUN_NOWAIT) != 0; i++) uv_sleep(1);
+    assert_int_equal(uv_loop_close(&f->loop), 0);
+    free(f);
+    return 0;
+}
+
+/* Runs the loop until pred holds (true) or ms pass (false). */
+static bool run_until(fixture_t *f, bool (*pred)(fixture_t *, const void *), const void *arg,
+                      int ms) {
+    uint64_t end = uv_hrtime() + (uint64_t)ms * 1000000u;
+    while (!pred(f, arg)) {
+        if (uv_hrtime() > end) return false;
+        uv_run(&f->loop, UV_RUN_ONCE);
+    }
+    return true;
+}
+
+static const lg_event_t *find(fixture_t *f, lg_ev_kind_t kind, const char *tag) {
+    for (uint32_t i = 0; i < f->n_ev; i++) {
+        const lg_event_t *e = &f->ev[i];
+        if (e->kind != kind) continue;
+        const char *t = kind == LG_EV_ORDER_ACK      ? e->u.ack.tag
+                        : kind == LG_EV_ORDER_ERROR  ? e->u.error.tag
+                        : kind == LG_EV_ORDER_UPDATE ? e->u.update.tag
+                                                     : "";
+        if (tag == NULL || strcmp(t, tag) == 0) return e;
+    }
+    return NULL;
+}
+
+typedef struct want {
+    lg_ev_kind_t kind;
+    const char *tag;
+    int status; /* updates: wait for this status (0: any) */
+} want_t;
+
+static bool has(fixture_t *f, const void *arg) {
+    const want_t *w = arg;
+    for (uint32_t i = 0; i < f->n_ev; i++) {
+        const lg_event_t *e = &f->ev[i];
+        if (e->kind != w->kind) continue;
+        if (w->kind == LG_EV_ORDER_UPDATE &&
+            ((w->tag && strcmp(e->u.update.tag, w->tag) != 0) ||
+             (w->status && (int)e->u.update.status != w->status)))
+            continue;
+        if (w->kind != LG_EV_ORDER_UPDATE && find(f, w->kind, w->tag) == NULL) continue;
+        return true;
+    }
+    return false;
+}
+
+static bool wait_for(fixture_t *f, lg_ev_kind_t kind, const char *tag, int status, int ms) {
+    want_t w = {kind, tag, status};
+    return run_until(f, has, &w, ms);
+}
+
+static uint32_t option_token(fixture_t *f, int offset_strikes, lg_kind_t kind) {
+    const lg_instruments_t *m = lg_simd_master(f->sim);
+    uint32_t n = 0, idx[128];
+    for (uint32_t i = 0; i < m->n && n < 128; i++)
+        if (strcmp(m->items[i].underlying, "NIFTY") == 0 && m->items[i].kind == kind) idx[n++] = i;
+    assert_true(n > 0);
+    /* the chain is listed by strike: the middle one is at the money */
+    for (uint32_t a = 0; a < n; a++)
+        for (uint32_t b = a + 1; b < n; b++)
+            if (m->items[idx[b]].strike < m->items[idx[a]].strike) {
+                uint32_t t = idx[a];
+                idx[a] = idx[b];
+                idx[b] = t;
+            }
+    int k = (int)n / 2 + offset_strikes;
+    assert_true(k >= 0 && k < (int)n);
+    return m->items[idx[k]].token;
+}
+
+static void tag_of(uint32_t group, uint8_t leg, char purpose, char *out) {
+    lg_tag_t t = {.group = group, .leg = leg, .child = 0, .purpose = (uint8_t)purpose, .attempt = 0};
+    assert_int_equal(lg_tag_encode(&t, out, LG_TAG_MAX + 1), LG_OK);
+}
+
+static lg_cmd_t place(uint32_t token, int side, lg_qty_t qty, const char *tag) {
+    lg_cmd_t c = {.kind = LG_CMD_PLACE, .token = token, .side = (int8_t)side, .qty = qty,
+                  .otype = LG_OT_MARKET, .mprot_pct = 5};
+    lg_strlcpy(c.tag, tag, sizeof c.tag);
+    return c;
+}
+
+/* ---- tests ---------------------------------------------------------------------------------- */
+
+static void test_place_ack_fill(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    start_port(f, f->rest, f->ws, "ptoken", NULL, 0);
+    assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000));
+    char tag[LG_TAG_MAX + 1];
+    tag_of(1, 0, 'E', tag);
+    lg_cmd_t c = place(option_token(f, -2, LG_KIND_PE), +1, 65, tag);
+    assert_int_equal(lg_port_send(f->port, &c), LG_OK);
+    assert_true(wait_for(f, LG_EV_ORDER_ACK, tag, 0, 3000));
+    const lg_event_t *ack = find(f, LG_EV_ORDER_ACK, tag);
+    assert_true(ack->u.ack.broker_id[0] != '\0');
+    /* the fill arrives as an order frame on the ticker */
+    assert_true(wait_for(f, LG_EV_ORDER_UPDATE, tag, LG_KS_COMPLETE, 5000));
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    assert_int_equal(s.acks, 1);
+    assert_true(s.order_frames >= 1);
+    /* positions: the long put is there */
+    lg_cmd_t q = {.kind = LG_CMD_QUERY_POSITIONS};
+    assert_int_equal(lg_port_send(f->port, &q), LG_OK);
+    assert_true(wait_for(f, LG_EV_POSITIONS, NULL, 0, 3000));
+    const lg_event_t *pe = find(f, LG_EV_POSITIONS, NULL);
+    assert_int_equal(pe->u.positions.n, 1);
+    /* look-ups: by id (the order's history) and by tag (the day's book) */
+    lg_cmd_t by_id = {.kind = LG_CMD_QUERY_ORDER};
+    lg_strlcpy(by_id.tag, tag, sizeof by_id.tag);
+    lg_strlcpy(by_id.broker_id, ack->u.ack.broker_id, sizeof by_id.broker_id);
+    lg_cmd_t by_tag = by_id;
+    by_tag.broker_id[0] = '\0';
+    uint32_t before = f->n_ev;
+    assert_int_equal(lg_port_send(f->port, &by_id), LG_OK);
+    assert_int_equal(lg_port_send(f->port, &by_tag), LG_OK);
+    uint32_t found = 0;
+    for (int i = 0; i < 400 && found < 2; i++) {
+        uv_run(&f->loop, UV_RUN_ONCE);
+        found = 0;
+        for (uint32_t k = before; k < f->n_ev; k++)
+            if (f->ev[k].kind == LG_EV_ORDER_UPDATE && f->ev[k].u.update.status == LG_KS_COMPLETE &&
+                strcmp(f->ev[k].u.update.tag, tag) == 0)
+                found++;
+    }
+    assert_true(found >= 2);
+}
+
+static void test_refusals_definitive(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    start_port(f, f->rest, NULL, "ptoken", NULL, 0);
+    char t1[LG_TAG_MAX + 1], t2[LG_TAG_MAX + 1], t3[LG_TAG_MAX + 1];
+    tag_of(2, 0, 'E', t1);
+    tag_of(2, 1, 'E', t2);
+    tag_of(2, 2, 'E', t3);
+    uint32_t tok = option_token(f, 0, LG_KIND_CE);
+    lg_cmd_t big = place(tok, +1, 65 * 40, t1); /* above the freeze quantity (1800) */
+    assert_int_equal(lg_port_send(f->port, &big), LG_OK);
+    assert_true(wait_for(f, LG_EV_ORDER_ERROR, t1, 0, 3000));
+    const lg_event_t *e = find(f, LG_EV_ORDER_ERROR, t1);
+    assert_true(e->u.error.definitive);
+    assert_int_equal(e->u.error.http_status, 400);
+    assert_non_null(strstr(e->u.error.message, "freeze"));
+    /* the exchange rejects after the ack: REJECTED comes as an update */
+    lg_sim_reject_after(lg_simd_model(f->sim), tok, LG_SIM_REJ_RMS, 0, 1);
+    lg_cmd_t r = place(tok, -1, 65, t2);
+    assert_int_equal(lg_port_send(f->port, &r), LG_OK);
+    assert_true(wait_for(f, LG_EV_ORDER_ACK, t2, 0, 3000) ||
+                wait_for(f, LG_EV_ORDER_ERROR, t2, 0, 10));
+    /* what the form refuses never leaves */
+    lg_cmd_t nomp = place(tok, +1, 65, t3);
+    nomp.mprot_pct = 0;
+    assert_int_equal(lg_port_send(f->port, &nomp), LG_EINVAL);
+    lg_cmd_t unknown = place(12345, +1, 65, t3);
+    assert_int_equal(lg_port_send(f->port, &unknown), LG_EINSTRUMENT);
+    lg_cmd_t cancel = {.kind = LG_CMD_CANCEL};
+    lg_strlcpy(cancel.tag, t3, sizeof cancel.tag);
+    assert_int_equal(lg_port_send(f->port, &cancel), LG_EINVAL); /* no broker id */
+}
+
+static void on_silent_conn(uv_stream_t *srv, int status) {
+    fixture_t *f = srv->data;
+    assert_int_equal(status, 0);
+    assert_true(f->n_silent < 4);
+    uv_tcp_t *c = &f->silent_conn[f->n_silent++];
+    uv_tcp_init(&f->loop, c);
+    assert_int_equal(uv_accept(srv, (uv_stream_t *)c), 0); /* and never read or answer */
+}
+
+static void test_timeout_unknown(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    uv_tcp_init(&f->loop, &f->silent);
+    f->silent.data = f;
+    struct sockaddr_in a;
+    uv_ip4_addr("127.0.0.1", 0, &a);
+    assert_int_equal(uv_tcp_bind(&f->silent, (const struct sockaddr *)&a, 0), 0);
+    assert_int_equal(uv_listen((uv_stream_t *)&f->silent, 8, on_silent_conn), 0);
+    int len = sizeof a;
+    uv_tcp_getsockname(&f->silent, (struct sockaddr *)&a, &len);
+    char root[64];
+    snprintf(root, sizeof root, "http://127.0.0.1:%d", ntohs(a.sin_port));
+    start_port(f, root, NULL, "ptoken", NULL, 300 * LG_NS_PER_MS);
+    char tag[LG_TAG_MAX + 1];
+    tag_of(3, 0, 'E', tag);
+    lg_cmd_t c = place(option_token(f, 1, LG_KIND_CE), +1, 65, tag);
+    uint64_t t0 = uv_hrtime();
+    assert_int_equal(lg_port_send(f->port, &c), LG_OK);
+    assert_true(wait_for(f, LG_EV_ORDER_ERROR, tag, 0, 3000));
+    uint64_t waited = uv_hrtime() - t0;
+    const lg_event_t *e = find(f, LG_EV_ORDER_ERROR, tag);
+    assert_false(e->u.error.definitive); /* unknown: the engine looks it up by tag */
+    assert_int_equal(e->u.error.http_status, 0);
+    assert_true(waited >= 250u * 1000000u);
+    /* never resent on its own: one connection, one request */
+    for (int i = 0; i < 50; i++) uv_run(&f->loop, UV_RUN_ONCE);
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    assert_int_equal(s.requests, 1);
+    assert_int_equal(s.unknown_outcomes, 1);
+}
+
+static void test_504_unknown(void **state) {
+    fixture_t *f = *state;
+    lg_sim_knobs_t k;
+    lg_sim_knobs_default(&k);
+    k.p_unknown_send = 1.0;
+    start_sim(f, &k);
+    start_port(f, f->rest, NULL, "ptoken", NULL, 0);
+    char tag[LG_TAG_MAX + 1];
+    tag_of(4, 0, 'E', tag);
+    lg_cmd_t c = place(option_token(f, 1, LG_KIND_CE), +1, 65, tag);
+    assert_int_equal(lg_port_send(f->port, &c), LG_OK);
+    assert_true(wait_for(f, LG_EV_ORDER_ERROR, tag, 0, 3000));
+    const lg_event_t *e = find(f, LG_EV_ORDER_ERROR, tag);
+    assert_false(e->u.error.definitive);
+    assert_int_equal(e->u.error.http_status, 504);
+}
+
+static void test_429_backoff_nothing_lost(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    lg_rate_config_t r;
+    lg_rate_config_default(&r);
+    r.orders_per_second = 30; /* looser than Kite: the simulator answers 429 */
+    r.orders_per_minute = 1000;
+    start_port(f, f->rest, NULL, "ptoken", &r, 0);
+    uint32_t tok = option_token(f, -3, LG_KIND_PE);
+    char tags[20][LG_TAG_MAX + 1];
+    for (int i = 0; i < 20; i++) {
+        tag_of(10 + (uint32_t)i, 0, 'E', tags[i]);
+        lg_cmd_t c = place(tok, +1, 65, tags[i]);
+        assert_int_equal(lg_port_send(f->port, &c), LG_OK);
+    }
+    for (int i = 0; i < 20; i++) assert_true(wait_for(f, LG_EV_ORDER_ACK, tags[i], 0, 15000));
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    assert_true(s.rate_429 >= 1);
+    assert_int_equal(s.acks, 20);
+    assert_null(find(f, LG_EV_ORDER_ERROR, NULL));
+}
+
+static void test_token_halts(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    start_port(f, f->rest, NULL, "stale", NULL, 0);
+    char t1[LG_TAG_MAX + 1], t2[LG_TAG_MAX + 1];
+    tag_of(5, 0, 'E', t1);
+    tag_of(5, 1, 'E', t2);
+    uint32_t tok = option_token(f, 2, LG_KIND_CE);
+    lg_cmd_t c1 = place(tok, +1, 65, t1);
+    assert_int_equal(lg_port_send(f->port, &c1), LG_OK);
+    assert_true(wait_for(f, LG_EV_CONTROL, NULL, 0, 3000));
+    const lg_event_t *k = find(f, LG_EV_CONTROL, NULL);
+    assert_int_equal(k->u.control.op, LG_CTL_KILL);
+    const lg_event_t *e = find(f, LG_EV_ORDER_ERROR, t1);
+    assert_non_null(e);
+    assert_true(e->u.error.definitive);
+    bool critical = false;
+    for (uint32_t i = 0; i < f->n_alerts; i++)
+        critical |= f->alerts[i].level == LG_ALERT_CRITICAL &&
+                    strstr(f->alerts[i].text, "access token") != NULL &&
+                    strstr(f->alerts[i].text, "stale") == NULL; /* never the token */
+    assert_true(critical);
+    /* held, not sent, not lost */
+    lg_cmd_t c2 = place(tok, +1, 65, t2);
+    assert_int_equal(lg_port_send(f->port, &c2), LG_OK);
+    for (int i = 0; i < 30; i++) uv_run(&f->loop, UV_RUN_ONCE);
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    assert_true(s.halted);
+    assert_int_equal(s.waiting, 1);
+    assert_null(find(f, LG_EV_ORDER_ACK, t2));
+    assert_int_equal(lg_port_set_token(f->port, "ptoken"), LG_OK);
+    assert_true(wait_for(f, LG_EV_ORDER_ACK, t2, 0, 3000));
+}
+
+static void test_queue_full_refuses(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    lg_rate_config_t r;
+    lg_rate_config_default(&r);
+    r.queue_cap = 4;
+    start_port(f, f->rest, NULL, "stale", &r, 0);
+    /* halted first (a stale token), so that nothing drains the queue */
+    char tag[LG_TAG_MAX + 1];
+    tag_of(6, 0, 'E', tag);
+    uint32_t tok = option_token(f, 2, LG_KIND_CE);
+    lg_cmd_t c = place(tok, +1, 65, tag);
+    assert_int_equal(lg_port_send(f->port, &c), LG_OK);
+    assert_true(wait_for(f, LG_EV_CONTROL, NULL, 0, 3000));
+    int ok = 0, full = 0;
+    for (int i = 0; i < 6; i++) {
+        tag_of(6, 1, 'E', tag);
+        c = place(tok, +1, 65, tag);
+        int rc = lg_port_send(f->port, &c);
+        ok += rc == LG_OK;
+        full += rc == LG_EPOOL_FULL;
+    }
+    assert_int_equal(ok, 4);
+    assert_int_equal(full, 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_place_ack_fill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refusals_definitive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timeout_unknown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_504_unknown, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_429_backoff_nothing_lost, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_token_halts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full_refuses, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
