@@ -32,6 +32,7 @@ typedef struct fixture {
     uv_tcp_t silent_conn[4];
     uint32_t n_silent;
     uv_timer_t tick;        /* keeps UV_RUN_ONCE returning */
+    lg_instruments_t master; /* the port's own copy: it outlives a simulator's restart */
     lg_event_t ev[MAX_EV];
     uint32_t n_ev;
     lg_alert_t alerts[256];
@@ -70,9 +71,13 @@ static void start_sim(fixture_t *f, const lg_sim_knobs_t *knobs) {
 
 static void start_port(fixture_t *f, const char *rest, const char *ws, const char *token,
                        const lg_rate_config_t *rate, lg_ns_t timeout) {
+    const lg_instruments_t *m = lg_simd_master(f->sim);
+    assert_int_equal(lg_instruments_init(&f->master, m->n), LG_OK);
+    for (uint32_t i = 0; i < m->n; i++)
+        assert_int_equal(lg_instruments_add(&f->master, &m->items[i]), LG_OK);
     lg_port_config_t pc = {
         .loop = &f->loop, .rest_root = rest, .ws_root = ws, .api_key = "pkey",
-        .access_token = token, .master = lg_simd_master(f->sim), .on_event = on_event,
+        .access_token = token, .master = &f->master, .on_event = on_event,
         .on_alert = on_alert, .ud = f, .request_timeout_ns = timeout,
         .reconnect_min_ns = 100 * LG_NS_PER_MS,
     };
@@ -99,6 +104,7 @@ static int teardown(void **state) {
     for (uint32_t i = 0; i < f->n_silent; i++) uv_close((uv_handle_t *)&f->silent_conn[i], NULL);
     for (int i = 0; i < 2000 && uv_run(&f->loop, UV_RUN_NOWAIT) != 0; i++) uv_sleep(1);
     assert_int_equal(uv_loop_close(&f->loop), 0);
+    if (f->master.items != NULL) lg_instruments_free(&f->master);
     free(f);
     return 0;
 }
@@ -407,6 +413,105 @@ static void test_queue_full_refuses(void **state) {
     assert_int_equal(full, 2);
 }
 
+
+static bool heartbeats(fixture_t *f, const void *arg) {
+    (void)arg;
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    return s.heartbeats >= 1;
+}
+
+static void test_ticker_heartbeats(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    start_port(f, f->rest, f->ws, "ptoken", NULL, 0);
+    assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000));
+    assert_true(run_until(f, heartbeats, NULL, 4000)); /* 1 byte after each idle second */
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    assert_true(s.ticker_up);
+    assert_int_equal(s.ticker_connects, 1);
+    assert_int_equal(s.ticks, 0); /* nothing subscribed */
+}
+
+static void test_ticker_refused_halts(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    start_port(f, f->rest, f->ws, "stale", NULL, 0);
+    assert_true(wait_for(f, LG_EV_CONTROL, NULL, 0, 3000));
+    assert_int_equal(find(f, LG_EV_CONTROL, NULL)->u.control.op, LG_CTL_KILL);
+    for (int i = 0; i < 100; i++) uv_run(&f->loop, UV_RUN_ONCE); /* ~0.5 s: no retries */
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    assert_true(s.halted);
+    assert_int_equal(s.ticker_connects, 0);
+    assert_null(find(f, LG_EV_CONNECTION, NULL));
+    /* a fresh token: the ticker connects */
+    assert_int_equal(lg_port_set_token(f->port, "ptoken"), LG_OK);
+    assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000));
+}
+
+static bool reconnected(fixture_t *f, const void *arg) {
+    (void)arg;
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    return s.ticker_connects >= 2 && s.book_fetches >= 1 && s.inflight == 0 && s.waiting == 0;
+}
+
+static bool ticks_after(fixture_t *f, const void *arg) {
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    return s.ticks > *(const uint64_t *)arg;
+}
+
+/* The exchange goes away and comes back: the ticker reconnects, subscribes again, and the
+ * order book fetched after the reconnect brings the update sent while it was down. */
+static void test_ticker_reconnect_fetches_book(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    int port = lg_simd_port(f->sim);
+    start_port(f, f->rest, f->ws, "ptoken", NULL, 0);
+    assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000));
+    uint32_t tok = option_token(f, 0, LG_KIND_CE);
+    assert_int_equal(lg_port_subscribe(f->port, &tok, 1, LG_TICK_FULL), LG_OK);
+    uint64_t none = 0;
+    assert_true(run_until(f, ticks_after, &none, 3000));
+    /* the exchange restarts on the same port */
+    lg_simd_stop(f->sim);
+    f->sim = NULL;
+    lg_simd_config_t c;
+    lg_simd_config_default(&c);
+    c.port = port;
+    c.seed = 5;
+    c.api_key = "pkey";
+    c.access_token = "ptoken";
+    c.knobs.tick_interval_ns = 200 * LG_NS_PER_MS;
+    for (int i = 0; i < 20 && uv_run(&f->loop, UV_RUN_NOWAIT) >= 0 && f->sim == NULL; i++)
+        if (lg_simd_start(&f->loop, &c, &f->sim) != LG_OK) f->sim = NULL;
+    assert_non_null(f->sim);
+    /* placed at once over REST, while the ticker is still waiting to reconnect */
+    char tag[LG_TAG_MAX + 1];
+    tag_of(7, 0, 'E', tag);
+    lg_cmd_t o = place(tok, +1, 65, tag);
+    assert_int_equal(lg_port_send(f->port, &o), LG_OK);
+    assert_true(run_until(f, reconnected, NULL, 5000));
+    assert_true(wait_for(f, LG_EV_ORDER_UPDATE, tag, 0, 3000));
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    assert_true(s.book_orders >= 1 || s.order_frames >= 1);
+    assert_int_equal(s.ticker_disconnects, 1);
+    uint64_t before = s.ticks;
+    assert_true(run_until(f, ticks_after, &before, 3000)); /* subscribed again */
+    uint32_t downs = 0, ups = 0;
+    for (uint32_t i = 0; i < f->n_ev; i++)
+        if (f->ev[i].kind == LG_EV_CONNECTION) {
+            if (f->ev[i].u.connection.up) ups++;
+            else downs++;
+        }
+    assert_int_equal(ups, 2);
+    assert_int_equal(downs, 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_place_ack_fill, setup, teardown),
@@ -416,6 +521,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_429_backoff_nothing_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_halts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ticker_heartbeats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ticker_refused_halts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ticker_reconnect_fetches_book, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
