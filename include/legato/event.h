@@ -130,6 +130,10 @@ typedef enum lg_cmd_kind {
     LG_CMD_CANCEL,
     LG_CMD_QUERY_ORDER,     /* look an order up by tag (UNKNOWN or silent orders) */
     LG_CMD_QUERY_POSITIONS, /* ask for net positions */
+    LG_CMD_MODIFY,          /* change an open order (broker_id, otype, qty, price, trigger,
+                               mprot_pct): the shell's, sent through the broker port, which
+                               keeps Kite's 25 modifications an order; the engine does not
+                               emit it and the journal does not record it */
 } lg_cmd_kind_t;
 
 typedef struct lg_cmd {

@@ -75,10 +75,13 @@ typedef struct lg_port_config {
 int lg_port_create(const lg_port_config_t *cfg, lg_port_t **out);
 void lg_port_close(lg_port_t *p);
 
-/* An engine command (the live shell's send function: lg_live_send_fn). LG_OK: queued
- * (it leaves when the limits allow); LG_EPOOL_FULL: its queue is full; LG_EINSTRUMENT:
- * a PLACE for a token not in the master; LG_EINVAL: a command the form refuses (a
- * MARKET without protection, a CANCEL without a broker id). */
+/* An engine command (the live shell's send function: lg_live_send_fn), or the shell's
+ * MODIFY. LG_OK: queued (it leaves when the limits allow); LG_EPOOL_FULL: its queue is
+ * full; LG_EINSTRUMENT: a PLACE for a token not in the master; LG_EINVAL: a command the
+ * form refuses (a MARKET without protection, a CANCEL or MODIFY without a broker id);
+ * LG_ERANGE: a 26th modification of one order (Kite allows 25; one refused definitively
+ * by Kite does not count). A modification's answer is alerted when it is not accepted;
+ * the order's update tells the rest. */
 int lg_port_send(void *port, const lg_cmd_t *cmd);
 /* Market data for tokens in a mode (remembered across reconnects). */
 int lg_port_subscribe(lg_port_t *p, const uint32_t *tokens, uint32_t n, lg_tick_mode_t mode);

@@ -26,6 +26,10 @@ typedef struct lg_rate_config {
     uint32_t orders_per_day;     /* 5 000; 0: no daily limit */
     uint32_t queries_per_second; /* 10 */
     uint32_t queue_cap;          /* commands waiting, per queue */
+    lg_ns_t guard_ns;            /* added to each window (default 50 ms): requests that
+                                    leave exactly 1 s apart can arrive closer together, and
+                                    Kite's 429 would stop everything, emergencies included,
+                                    for a backoff */
 } lg_rate_config_t;
 
 void lg_rate_config_default(lg_rate_config_t *c);
@@ -43,7 +47,7 @@ typedef struct lg_rate_stats {
 int lg_rate_create(const lg_rate_config_t *cfg, lg_rate_t **out);
 void lg_rate_destroy(lg_rate_t *r);
 
-/* Queues one command (PLACE, CANCEL: order requests; QUERY_*: look-ups). */
+/* Queues one command (PLACE, MODIFY, CANCEL: order requests; QUERY_*: look-ups). */
 int lg_rate_push(lg_rate_t *r, const lg_cmd_t *cmd, lg_ns_t now);
 /* The next command allowed to leave at `now`: 1 with *out written (its send is
  * counted), or 0 with *next_at the earliest time one may (INT64_MAX: nothing waits;

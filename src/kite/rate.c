@@ -40,7 +40,8 @@ struct lg_rate {
 void lg_rate_config_default(lg_rate_config_t *c) {
     LG_ASSERT(c != NULL);
     *c = (lg_rate_config_t){.orders_per_second = 10, .orders_per_minute = 400,
-                            .orders_per_day = 5000, .queries_per_second = 10, .queue_cap = 4096};
+                            .orders_per_day = 5000, .queries_per_second = 10, .queue_cap = 4096,
+                            .guard_ns = 50 * LG_NS_PER_MS};
 }
 
 static bool ring_init(ring_t *r, uint32_t cap, lg_ns_t window) {
@@ -70,14 +71,16 @@ int lg_rate_create(const lg_rate_config_t *cfg, lg_rate_t **out) {
     LG_ASSERT(cfg != NULL && out != NULL);
     *out = NULL;
     if (cfg->orders_per_second == 0 || cfg->orders_per_minute == 0 ||
-        cfg->queries_per_second == 0 || cfg->queue_cap == 0)
+        cfg->queries_per_second == 0 || cfg->queue_cap == 0 || cfg->guard_ns < 0 ||
+        cfg->guard_ns >= LG_NS_PER_S)
         return LG_EINVAL;
     lg_rate_t *r = calloc(1, sizeof *r);
     if (r == NULL) return LG_EPOOL_FULL;
     r->cfg = *cfg;
-    bool ok = ring_init(&r->sec, cfg->orders_per_second, LG_NS_PER_S) &&
-              ring_init(&r->min, cfg->orders_per_minute, 60 * LG_NS_PER_S) &&
-              ring_init(&r->qsec, cfg->queries_per_second, LG_NS_PER_S);
+    lg_ns_t g = cfg->guard_ns;
+    bool ok = ring_init(&r->sec, cfg->orders_per_second, LG_NS_PER_S + g) &&
+              ring_init(&r->min, cfg->orders_per_minute, 60 * LG_NS_PER_S + g) &&
+              ring_init(&r->qsec, cfg->queries_per_second, LG_NS_PER_S + g);
     for (int i = 0; i < Q__COUNT && ok; i++) {
         r->q[i].e = calloc(cfg->queue_cap, sizeof *r->q[i].e);
         r->q[i].cap = cfg->queue_cap;
@@ -102,7 +105,8 @@ void lg_rate_destroy(lg_rate_t *r) {
 
 static int queue_of(const lg_cmd_t *c) {
     switch (c->kind) {
-    case LG_CMD_PLACE: return c->risk_reducing ? Q_REDUCE : Q_ADD;
+    case LG_CMD_PLACE:
+    case LG_CMD_MODIFY: return c->risk_reducing ? Q_REDUCE : Q_ADD;
     case LG_CMD_CANCEL: return Q_REDUCE;
     case LG_CMD_QUERY_ORDER:
     case LG_CMD_QUERY_POSITIONS: return Q_QUERY;

@@ -40,6 +40,7 @@ static const char *kind_name(const lg_cmd_t *c) {
     case LG_CMD_CANCEL: return "cancel";
     case LG_CMD_QUERY_ORDER: return c->tag[0] ? "order look-up" : "order book fetch";
     case LG_CMD_QUERY_POSITIONS: return "positions";
+    case LG_CMD_MODIFY: return "modification";
     default: return "request";
     }
 }
@@ -87,6 +88,15 @@ static int build(lg_port_t *p, const lg_cmd_t *c, char *url, char *form, size_t 
         if (rc != LG_OK) return rc;
         snprintf(path, sizeof path, "/orders/regular");
         *method = "POST";
+        break;
+    }
+    case LG_CMD_MODIFY: {
+        lg_kite_modify_t m = {.otype = c->otype, .qty = c->qty, .price = c->price,
+                              .trigger = c->trigger, .mprot_pct = c->mprot_pct};
+        lg_strlcpy(m.broker_id, c->broker_id, sizeof m.broker_id);
+        int rc = lg_kite_form_modify(&m, path, sizeof path, form, LG_PORT_FORM_MAX, form_len);
+        if (rc != LG_OK) return rc;
+        *method = "PUT";
         break;
     }
     case LG_CMD_CANCEL: {
@@ -170,6 +180,49 @@ void lg_port_pump(lg_port_t *p) {
     }
 }
 
+/* ---- modifications: Kite allows 25 an order ---------------------------------------------- */
+
+static uint32_t mod_slot(lg_port_t *p, const char *id, bool add) {
+    uint32_t h = 2166136261u;
+    for (const char *c = id; *c; c++) h = (h ^ (uint8_t)*c) * 16777619u;
+    for (uint32_t i = 0; i < LG_PORT_MODS; i++) {
+        uint32_t k = (h + i) & (LG_PORT_MODS - 1);
+        if (strcmp(p->mods[k].id, id) == 0) return k;
+        if (p->mods[k].id[0] != '\0') continue;
+        if (!add || p->n_mods == LG_PORT_MODS - 1) return UINT32_MAX;
+        lg_strlcpy(p->mods[k].id, id, sizeof p->mods[k].id);
+        p->n_mods++;
+        return k;
+    }
+    return UINT32_MAX;
+}
+
+/* Counts a modification before it is queued; refuses the 26th of an order. */
+static int mod_take(lg_port_t *p, const lg_cmd_t *c) {
+    uint32_t k = mod_slot(p, c->broker_id, true);
+    if (k == UINT32_MAX) return LG_EPOOL_FULL;
+    if (p->mods[k].n >= LG_PORT_MODS_PER_ORDER) {
+        lg_port_alert(p, LG_ALERT_ERROR, LG_ERANGE, "order %.20s: Kite allows %d modifications "
+                      "of an order; this one is not sent", c->broker_id, LG_PORT_MODS_PER_ORDER);
+        return LG_ERANGE;
+    }
+    p->mods[k].n++;
+    return LG_OK;
+}
+
+/* A modification that certainly had no effect does not count. */
+static void mod_give_back(lg_port_t *p, const lg_cmd_t *c) {
+    uint32_t k = mod_slot(p, c->broker_id, false);
+    if (k != UINT32_MAX && p->mods[k].n > 0) p->mods[k].n--;
+}
+
+static void modify_answer(lg_port_t *p, const lg_cmd_t *c, const lg_kite_answer_t *a) {
+    if (a->ok || a->backoff) return; /* the order's update follows; or sent again */
+    if (a->definitive) mod_give_back(p, c);
+    lg_port_alert(p, LG_ALERT_WARN, 0, "modification of %.20s %s (http %d): %.80s", c->broker_id,
+                  a->definitive ? "refused" : "outcome unknown", a->http, a->message);
+}
+
 int lg_port_send(void *port, const lg_cmd_t *cmd) {
     lg_port_t *p = port;
     LG_ASSERT(p != NULL && cmd != NULL);
@@ -179,8 +232,12 @@ int lg_port_send(void *port, const lg_cmd_t *cmd) {
     const char *method;
     int rc = build(p, cmd, url, form, &len, &method); /* refuse what can never be sent, now */
     if (rc != LG_OK) return rc;
+    if (cmd->kind == LG_CMD_MODIFY && (rc = mod_take(p, cmd)) != LG_OK) return rc;
     rc = lg_rate_push(p->rate, cmd, lg_port_now());
-    if (rc != LG_OK) return rc;
+    if (rc != LG_OK) {
+        if (cmd->kind == LG_CMD_MODIFY) mod_give_back(p, cmd);
+        return rc;
+    }
     lg_port_pump(p);
     return LG_OK;
 }
@@ -263,6 +320,10 @@ void lg_port_done(lg_port_t *p, lg_port_slot_t *s, int http, const char *ctype, 
         next = lg_kite_cancel_answer(&c, http, ctype, body, s->len, &ev, &a);
     } else if (c.kind == LG_CMD_QUERY_ORDER) {
         next = lg_kite_lookup_answer(&c, http, ctype, body, s->len, &ev, &a);
+    } else if (c.kind == LG_CMD_MODIFY) {
+        lg_kite_classify(http, ctype, body, s->len, &a);
+        next = a.backoff ? LG_KITE_RETRY : LG_KITE_NOTHING;
+        modify_answer(p, &c, &a);
     } else {
         next = positions_answer(p, s, ctype, http, &ev, &a);
     }

@@ -229,15 +229,14 @@ int lg_ph_start(lg_port_t *p, lg_port_slot_t *s, const char *method) {
     s->len = 0;
     s->too_big = false;
     curl_easy_setopt(e, CURLOPT_URL, s->url);
-    if (strcmp(method, "GET") == 0) {
+    bool get = strcmp(method, "GET") == 0, del = strcmp(method, "DELETE") == 0;
+    if (get || del) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
-    } else if (strcmp(method, "POST") == 0) {
+    } else { /* POST, PUT: a form body */
         curl_easy_setopt(e, CURLOPT_POSTFIELDS, s->form);
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)s->form_len);
-    } else {
-        curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
     }
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, strcmp(method, "DELETE") == 0 ? method : NULL);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, get || strcmp(method, "POST") == 0 ? NULL : method);
     if (curl_multi_add_handle(p->multi, e) != CURLM_OK) return LG_EIO;
     /* Start at once rather than at libcurl's 0 ms timer, unless we are inside libcurl. */
     if (!p->in_curl) act(p, CURL_SOCKET_TIMEOUT, 0);

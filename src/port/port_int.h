@@ -22,6 +22,8 @@
 #define LG_PORT_BOOK_MAX 2048         /* orders taken from one order-book fetch */
 #define LG_PORT_TICKS_MAX 512         /* ticks in one binary frame */
 #define LG_PORT_ROWS_MAX 1024         /* position rows */
+#define LG_PORT_MODS 4096             /* orders whose modifications are counted (power of 2) */
+#define LG_PORT_MODS_PER_ORDER 25     /* Kite's limit */
 
 typedef struct lg_ph_sock lg_ph_sock_t;
 
@@ -53,6 +55,11 @@ struct lg_port {
     lg_ns_t backoff_ns;     /* the next 429's wait */
     lg_tkc_t *ticker;
     lg_port_stats_t st;
+    struct {
+        char id[LG_BROKER_ID_MAX];
+        uint8_t n;                    /* modifications sent or waiting */
+    } mods[LG_PORT_MODS];
+    uint32_t n_mods;
     /* scratch for decoding (one message at a time: the loop is single-threaded) */
     lg_tick_t ticks[LG_PORT_TICKS_MAX];
     lg_adopt_t book[LG_PORT_BOOK_MAX];

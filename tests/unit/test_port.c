@@ -512,6 +512,54 @@ static void test_ticker_reconnect_fetches_book(void **state) {
     assert_int_equal(downs, 1);
 }
 
+static bool idle_port(fixture_t *f, const void *arg) {
+    (void)arg;
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    return s.inflight == 0 && s.waiting == 0;
+}
+
+/* Kite allows 25 modifications of an order: the port sends 25 and refuses the 26th. */
+static void test_modify_limit(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    start_port(f, f->rest, NULL, "ptoken", NULL, 0);
+    char tag[LG_TAG_MAX + 1];
+    tag_of(8, 0, 'E', tag);
+    uint32_t tok = option_token(f, -4, LG_KIND_PE);
+    lg_cmd_t c = place(tok, +1, 65, tag);
+    lg_paise_t lo = 0, hi = 0;
+    assert_int_equal(lg_sim_band(lg_simd_model(f->sim), tok, &lo, &hi), LG_OK);
+    lo = (lo + 4) / 5 * 5 + 5; /* at the bottom of the circuit band: it rests open */
+    c.otype = LG_OT_LIMIT;
+    c.price = lo;
+    c.mprot_pct = 0;
+    assert_int_equal(lg_port_send(f->port, &c), LG_OK);
+    assert_true(wait_for(f, LG_EV_ORDER_ACK, tag, 0, 3000));
+    lg_cmd_t m = {.kind = LG_CMD_MODIFY, .otype = LG_OT_LIMIT, .qty = 65};
+    lg_strlcpy(m.tag, tag, sizeof m.tag);
+    lg_strlcpy(m.broker_id, find(f, LG_EV_ORDER_ACK, tag)->u.ack.broker_id, sizeof m.broker_id);
+    uint32_t alerts = f->n_alerts;
+    for (int i = 0; i < 25; i++) {
+        m.price = lo + 5 * (i % 2);
+        assert_int_equal(lg_port_send(f->port, &m), LG_OK);
+    }
+    assert_int_equal(lg_port_send(f->port, &m), LG_ERANGE);
+    assert_true(f->n_alerts > alerts); /* the refusal is alerted */
+    assert_non_null(strstr(f->alerts[f->n_alerts - 1].text, "25 modifications"));
+    alerts = f->n_alerts;
+    assert_true(run_until(f, idle_port, NULL, 10000)); /* 25 at 10 a second */
+    /* every one accepted by the exchange (a 429 on the way is waited out and sent again) */
+    for (uint32_t i = alerts; i < f->n_alerts; i++)
+        if (strstr(f->alerts[i].text, "modification of")) fail_msg("%s", f->alerts[i].text);
+    lg_port_stats_t s;
+    lg_port_stats(f->port, &s);
+    assert_int_equal(s.requests - s.rate_429, 26); /* the place and 25 modifications */
+    /* a modification without an order id never leaves */
+    m.broker_id[0] = '\0';
+    assert_int_equal(lg_port_send(f->port, &m), LG_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_place_ack_fill, setup, teardown),
@@ -521,6 +569,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_429_backoff_nothing_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_halts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full_refuses, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_modify_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticker_heartbeats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticker_refused_halts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticker_reconnect_fetches_book, setup, teardown),

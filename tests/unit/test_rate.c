@@ -17,14 +17,20 @@
 
 #define S LG_NS_PER_S
 
-static lg_rate_t *make(uint32_t per_day, uint32_t cap) {
+/* Exact windows (no guard) unless a test says otherwise. */
+static lg_rate_t *make_guarded(uint32_t per_day, uint32_t cap, lg_ns_t guard) {
     lg_rate_config_t c;
     lg_rate_config_default(&c);
     c.orders_per_day = per_day;
     c.queue_cap = cap;
+    c.guard_ns = guard;
     lg_rate_t *r = NULL;
     assert_int_equal(lg_rate_create(&c, &r), LG_OK);
     return r;
+}
+
+static lg_rate_t *make(uint32_t per_day, uint32_t cap) {
+    return make_guarded(per_day, cap, 0);
 }
 
 static lg_cmd_t cmd(lg_cmd_kind_t k, bool reducing, int id) {
@@ -168,6 +174,31 @@ static void test_windows_never_exceeded(void **st) {
     lg_rate_destroy(r);
 }
 
+/* The default guard widens every window: the 11th order of a second leaves 1.05 s after
+ * the first, so jitter on the way cannot put 11 into one second at the broker. */
+static void test_guard(void **st) {
+    (void)st;
+    lg_rate_config_t d;
+    lg_rate_config_default(&d);
+    assert_true(d.guard_ns == 50 * LG_NS_PER_MS);
+    lg_rate_t *r = make_guarded(0, 64, d.guard_ns);
+    for (int i = 0; i < 11; i++) {
+        lg_cmd_t c = cmd(LG_CMD_MODIFY, false, i); /* a modification is an order request */
+        assert_int_equal(lg_rate_push(r, &c, 0), LG_OK);
+    }
+    lg_cmd_t got[16];
+    lg_ns_t next = 0;
+    assert_int_equal(drain(r, 0, got, 16, &next), 10);
+    assert_true(next == S + d.guard_ns);
+    assert_int_equal(drain(r, S, got, 16, &next), 0);
+    assert_int_equal(drain(r, S + d.guard_ns, got, 16, &next), 1);
+    lg_rate_destroy(r);
+    lg_rate_config_t bad = d;
+    bad.guard_ns = S;
+    lg_rate_t *none = (lg_rate_t *)1;
+    assert_int_equal(lg_rate_create(&bad, &none), LG_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_per_second),
@@ -175,6 +206,7 @@ int main(void) {
         cmocka_unit_test(test_per_minute_and_day),
         cmocka_unit_test(test_backoff_and_full),
         cmocka_unit_test(test_windows_never_exceeded),
+        cmocka_unit_test(test_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
