@@ -5,7 +5,8 @@
 #                 against legato sim too), then again under ASan+UBSan
 #   make bench    benchmarks, one JSON object per line
 #   make soak SEEDS=N   deterministic simulation over N seeds (and N/10 crashing ones)
-#   make fuzz     libFuzzer on the Kite decoders, FUZZ_SECONDS each (make test: a short run)
+#   make fuzz     libFuzzer on the Kite decoders and the order-frame fast path, FUZZ_SECONDS each
+#                 (make test: a short run)
 SHELL := /bin/bash
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -20,7 +21,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_SHORT ?= 10
-FUZZERS = fuzz_ticker fuzz_kite_json
+FUZZERS = fuzz_ticker fuzz_kite_json fuzz_order_scan
 
 .PHONY: all build deps run test test-release test-asan test-fuzz bench soak fuzz clean
 

@@ -152,6 +152,13 @@ int lg_kite_parse_text_frame(const char *frame, size_t len, lg_kite_text_t *type
                              lg_adopt_t *order, char *msg, size_t msgcap, char *err,
                              size_t errcap);
 
+/* The same decoding of an order frame without jansson or allocation, for the reaction
+ * path (kite_scan.c): true with *order written when the frame is an order frame in the
+ * conservative subset it handles (ASCII, no \u escapes, ...); false otherwise, and then
+ * lg_kite_parse_text_frame decides (and names any error). Whenever it answers, its
+ * answer is lg_kite_parse_text_frame's. */
+bool lg_kite_scan_order_frame(const char *frame, size_t len, lg_adopt_t *order);
+
 /* ---- answers into engine events (the broker port's side) ---------------------------- */
 
 /* What the shell does with an answer. */

@@ -394,10 +394,12 @@ static void on_binary(void *ud, const uint8_t *b, size_t n) {
 static void on_text(void *ud, const char *t, size_t n) {
     lg_port_t *p = ud;
     if (p->cfg.on_frame_read != NULL) p->cfg.on_frame_read(p->cfg.ud);
-    lg_kite_text_t type;
+    lg_kite_text_t type = LG_KITE_TEXT_ORDER;
     lg_adopt_t o;
     char msg[LG_ALERT_TEXT_MAX], err[96];
-    int rc = lg_kite_parse_text_frame(t, n, &type, &o, msg, sizeof msg, err, sizeof err);
+    int rc = LG_OK; /* an order frame decodes on the fast path; anything else in full */
+    if (!lg_kite_scan_order_frame(t, n, &o))
+        rc = lg_kite_parse_text_frame(t, n, &type, &o, msg, sizeof msg, err, sizeof err);
     if (rc != LG_OK) {
         lg_port_alert(p, LG_ALERT_WARN, rc, "ticker text frame refused: %s", err);
         return;

@@ -16,21 +16,35 @@
  * with the TLS trust store) allocated. A process opens one ticker for its life, so this
  * is a one-off at exit; the sanitizer builds list it in tests/lsan.supp.
  *
+ * A second defect of libwebsockets 4.1 (upstream issue 2514): its context destroy
+ * closes its cancel pipe's descriptor at once, and again when the loop later finishes
+ * closing that pipe's handle. Whatever took the number in between (a libcurl socket, the
+ * journal) would be closed under its owner. So the descriptors lws opened are noted at
+ * create, those its destroy closed are held at once by a /dev/null placeholder (lws's
+ * second close then closes the placeholder), and a few loop turns later the placeholders
+ * lws did not close are closed by us (`reap`).
+ *
  * The access token is in the connection path only; lws's own logging is switched off so
  * that it never prints it, and our messages never include the path.
  */
 #include "ticker_client.h"
 
+#include <fcntl.h>
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MSG_MAX (1u << 20)       /* the largest message taken */
 #define OUT_MAX 128              /* text frames waiting to be written */
 #define OUT_FRAME 4096           /* the largest text frame we write */
 #define CHUNK 200                /* tokens per subscribe / mode frame */
 #define WATCH_MS 100
+#define LWS_FDS_MAX 8            /* descriptors of lws's context we keep track of */
+#define FD_SCAN 4096             /* descriptor numbers looked at around lws_create_context */
+#define REAP_TURNS 4             /* loop turns before the placeholders go */
 
 typedef struct out_frame {
     uint8_t buf[LWS_PRE + OUT_FRAME];
@@ -45,7 +59,12 @@ struct lg_tkc {
     struct lws_context *ctx;
     struct lws *wsi;
     uv_timer_t watch, retry;
-    int releases;                /* 2: our timers closed */
+    uv_idle_t reap;              /* after close: lets the loop turn, then drops guards */
+    int releases;                /* 3: our timers and the reap handle closed */
+    int lws_fds[LWS_FDS_MAX];    /* descriptors lws_create_context opened */
+    int n_lws_fds;
+    int guards[LWS_FDS_MAX];     /* placeholders on numbers lws may close again */
+    int n_guards, reap_turns;
     bool closing, up, auth_failed, attempting, kill;
     lg_ns_t backoff, last_rx, up_at;
     uint8_t *msg;
@@ -323,7 +342,15 @@ static int make_context(lg_tkc_t *t) {
     info.foreign_loops = loops;
     info.user = t;
     info.timeout_secs = 5;
+    uint8_t *before = calloc(FD_SCAN / 8, 1);
+    if (before == NULL) return LG_ENOSPACE;
+    for (int fd = 0; fd < FD_SCAN; fd++)
+        if (fcntl(fd, F_GETFD) != -1) before[fd / 8] |= (uint8_t)(1u << (fd % 8));
     t->ctx = lws_create_context(&info);
+    for (int fd = 0; t->ctx != NULL && fd < FD_SCAN && t->n_lws_fds < LWS_FDS_MAX; fd++)
+        if (!(before[fd / 8] & (1u << (fd % 8))) && fcntl(fd, F_GETFD) != -1)
+            t->lws_fds[t->n_lws_fds++] = fd;
+    free(before);
     return t->ctx != NULL ? LG_OK : LG_EIO;
 }
 
@@ -356,11 +383,13 @@ int lg_tkc_create(const lg_tkc_config_t *cfg, lg_tkc_t **out) {
         release(t);
         return rc;
     }
-    t->releases = 2; /* our two timers */
+    t->releases = 3; /* our two timers and the reap handle */
     uv_timer_init(t->cfg.loop, &t->watch);
     uv_timer_init(t->cfg.loop, &t->retry);
+    uv_idle_init(t->cfg.loop, &t->reap);
     t->watch.data = t;
     t->retry.data = t;
+    t->reap.data = t;
     connect_now(t);
     *out = t;
     return LG_OK;
@@ -401,6 +430,42 @@ void lg_tkc_stats(const lg_tkc_t *t, lg_tkc_stats_t *s) {
     *s = t->st;
 }
 
+static bool is_dev_null(int fd) {
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat("/dev/null", &b) == 0 && S_ISCHR(a.st_mode) &&
+           a.st_rdev == b.st_rdev;
+}
+
+/* Holds the numbers lws's destroy just closed, before anything else can take them. */
+static void guard(lg_tkc_t *t) {
+    int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd < 0) return;
+    bool kept = false; /* the placeholder itself may have taken a freed number */
+    for (int i = 0; i < t->n_lws_fds; i++) {
+        int fd = t->lws_fds[i];
+        if (fd == null_fd) {
+            t->guards[t->n_guards++] = fd;
+            kept = true;
+        } else if (fcntl(fd, F_GETFD) == -1 && dup2(null_fd, fd) == fd) {
+            fcntl(fd, F_SETFD, FD_CLOEXEC);
+            t->guards[t->n_guards++] = fd; /* else still lws's: not ours to touch */
+        }
+    }
+    if (!kept) close(null_fd);
+}
+
+/* A few loop turns later lws has closed what it closes twice; the rest of the
+ * placeholders are ours to close. */
+static void on_reap(uv_idle_t *idle) {
+    lg_tkc_t *t = idle->data;
+    if (++t->reap_turns < REAP_TURNS) return;
+    for (int i = 0; i < t->n_guards; i++)
+        if (is_dev_null(t->guards[i])) close(t->guards[i]);
+    t->n_guards = 0;
+    uv_idle_stop(&t->reap);
+    uv_close((uv_handle_t *)&t->reap, timer_closed);
+}
+
 void lg_tkc_close(lg_tkc_t *t) {
     if (t == NULL || t->closing) return;
     t->closing = true;
@@ -409,4 +474,6 @@ void lg_tkc_close(lg_tkc_t *t) {
     uv_close((uv_handle_t *)&t->watch, timer_closed);
     uv_close((uv_handle_t *)&t->retry, timer_closed);
     lws_context_destroy(t->ctx); /* lws closes its connections and libuv handles */
+    guard(t);
+    uv_idle_start(&t->reap, on_reap);
 }

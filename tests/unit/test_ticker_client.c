@@ -701,22 +701,17 @@ static void test_token_limit(void **state) {
     free(t);
 }
 
-/* Tests of a defect of libwebsockets 4.1.6 that the client has yet to work around: its
- * context destroy closes the cancel pipe's eventfd at once and again when the loop later
- * finishes closing the pipe's handle (upstream issue 2514, a double close). Whatever
- * took that descriptor number in between is closed under its owner: here the sim's
- * accepted socket (libuv then aborts on EBADF) or a pipe of the test's. They run with
- * LG_TEST_LWS_FD=1 and are skipped otherwise until src/port/port_ticker.c avoids it. */
-static void lws_fd_bug_gate(void) {
-    const char *e = getenv("LG_TEST_LWS_FD");
-    if (e == NULL || strcmp(e, "1") != 0) skip();
-}
+/* libwebsockets 4.1.6's context destroy closes its cancel pipe's descriptor at once and
+ * again when the loop later finishes closing the pipe's handle (upstream issue 2514, a
+ * double close); src/port/port_ticker.c holds the freed numbers until then. Whatever
+ * takes a descriptor right after lg_tkc_close — the sim's accepted socket in
+ * test_close_at_once, a pipe of the test's in test_close_spares_other_fds — must
+ * survive. */
 
 /* (6) Close at every stage; nothing is called after lg_tkc_close returns (teardown checks,
  * and that the loop empties). */
 static void test_close_at_once(void **state) {
     fixture_t *f = *state;
-    lws_fd_bug_gate();
     start_sim(f, 0);
     assert_int_equal(start_client(f, f->ws, TOKEN, 0), LG_OK);
     close_client(f); /* connecting: not one loop turn yet */
@@ -745,7 +740,6 @@ static void test_close_while_up(void **state) {
  * lg_tkc_close (and so given the numbers it just freed) survive the loop's turns. */
 static void test_close_spares_other_fds(void **state) {
     fixture_t *f = *state;
-    lws_fd_bug_gate();
     connect_and_subscribe(f, 0);
     assert_true(wait_above(f, &f->ticks, 0, 3000));
     close_client(f);
