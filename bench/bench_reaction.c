@@ -15,7 +15,9 @@
  *             bench/kite_reaction.mjs uses for the official client; the two compare.
  *
  * Both ends are the port's hooks (port.h): on_frame_read before the frame is decoded,
- * on_request_written when libcurl reports the head written. Rounds are paced so that
+ * on_request_written when libcurl reports the head written (its verbose stream, which
+ * costs ~20 µs itself: an upper bound) or, for the *_prereq figures, from libcurl's
+ * pre-request callback just before the request is built and written (a lower bound). Rounds are paced so that
  * the 10-orders-a-second limit never delays what is measured (rate_waits says so).
  * Env: ROUNDS (default 30). One JSON line per figure.
  */
@@ -114,13 +116,14 @@ static void report(const char *name, lg_ns_t *s, uint32_t n, uint32_t rounds, co
     fflush(stdout);
 }
 
-static int run(const char *name, lg_durability_t dur, bool reaction, uint32_t rounds) {
+static int run(const char *name, lg_durability_t dur, bool reaction, bool prereq, uint32_t rounds) {
     bench_t *b = calloc(1, sizeof *b);
     lg_ns_t *samples = calloc(rounds, sizeof *samples);
     if (b == NULL || samples == NULL) return 1;
     b->r.on_frame_read = on_frame;
     b->r.on_request_written = on_request;
     b->r.hook_ud = b;
+    b->r.hook_at_prereq = prereq;
     int rc = rig_start(&b->r, 31, NULL, dur);
     if (rc != 0) {
         fprintf(stderr, "%s: rig_start failed at step %d\n", name, rc);
@@ -149,7 +152,7 @@ static int run(const char *name, lg_durability_t dur, bool reaction, uint32_t ro
     char extra[96];
     snprintf(extra, sizeof extra, ",\"durability\":\"%s\"", dur == LG_DUR_FULL ? "FULL" : "NORMAL");
     report(name, samples, n, rounds, &b->r, reaction ? "" : extra);
-    if (reaction) { /* the same reaction timed by the simulator, as for the official client */
+    if (reaction && !prereq) { /* the same reaction timed by the simulator, as for the official client */
         uint64_t v[1024];
         uint32_t k = lg_simd_reactions(b->r.sim, v, 1024);
         for (uint32_t i = 0; i < k && i < rounds; i++) samples[i] = (lg_ns_t)v[i];
@@ -167,8 +170,11 @@ static int run(const char *name, lg_durability_t dur, bool reaction, uint32_t ro
 int main(void) {
     uint32_t rounds = getenv("ROUNDS") ? (uint32_t)strtoul(getenv("ROUNDS"), NULL, 10) : 30;
     if (rounds == 0) rounds = 30;
-    int rc = run("reaction_legato", LG_DUR_NORMAL, true, rounds);
-    rc |= run("entry_legato", LG_DUR_NORMAL, false, rounds);
-    rc |= run("entry_legato", LG_DUR_FULL, false, rounds);
+    int rc = run("reaction_legato", LG_DUR_NORMAL, true, false, rounds);
+    rc |= run("reaction_legato_prereq", LG_DUR_NORMAL, true, true, rounds);
+    rc |= run("entry_legato", LG_DUR_NORMAL, false, false, rounds);
+    rc |= run("entry_legato_prereq", LG_DUR_NORMAL, false, true, rounds);
+    rc |= run("entry_legato", LG_DUR_FULL, false, false, rounds);
+    rc |= run("entry_legato_prereq", LG_DUR_FULL, false, true, rounds);
     return rc;
 }

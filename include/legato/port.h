@@ -68,6 +68,11 @@ typedef struct lg_port_config {
      * order-book fetch). */
     void (*on_frame_read)(void *ud);
     void (*on_request_written)(void *ud, const lg_cmd_t *cmd);
+    /* false: on_request_written fires when libcurl reports the head written (its verbose
+     * debug stream, which itself costs ~20 µs a request); true: from libcurl's pre-request
+     * callback, just before the request is built and written, at no cost. The two bound
+     * the true time from both sides. */
+    bool hook_at_prereq;
 } lg_port_config_t;
 
 /* LG_EINVAL for a missing loop, root, key, token, master or on_event, or a root that

@@ -156,6 +156,19 @@ static int on_debug(CURL *e, curl_infotype type, char *data, size_t size, void *
     return 0;
 }
 
+/* libcurl's pre-request callback: the connection is ready; the request is built and
+ * written next, in the same call. */
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int primary_port,
+                     int local_port) {
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)primary_port;
+    (void)local_port;
+    lg_port_slot_t *s = ud;
+    s->port->cfg.on_request_written(s->port->cfg.ud, s->book ? NULL : &s->cmd);
+    return CURL_PREREQFUNC_OK;
+}
+
 /* The options every request of a slot shares, set once: only the URL, the method and
  * the body change per request (curl_easy_reset would cost a few microseconds each). */
 static void slot_options(lg_port_t *p, lg_port_slot_t *s) {
@@ -171,7 +184,10 @@ static void slot_options(lg_port_t *p, lg_port_slot_t *s) {
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_PROXY, ""); /* never a proxy from the environment */
     curl_easy_setopt(e, CURLOPT_USERAGENT, "legato");
-    if (p->cfg.on_request_written != NULL) {
+    if (p->cfg.on_request_written != NULL && p->cfg.hook_at_prereq) {
+        curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
+        curl_easy_setopt(e, CURLOPT_PREREQDATA, s);
+    } else if (p->cfg.on_request_written != NULL) {
         curl_easy_setopt(e, CURLOPT_DEBUGFUNCTION, on_debug);
         curl_easy_setopt(e, CURLOPT_DEBUGDATA, s);
         curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);

@@ -35,6 +35,7 @@ typedef struct rig {
     /* hooks, for the benchmark */
     void (*on_frame_read)(void *ud);
     void (*on_request_written)(void *ud, const lg_cmd_t *cmd);
+    bool hook_at_prereq;
     void *hook_ud;
 } rig_t;
 
@@ -103,6 +104,7 @@ static int rig_start(rig_t *r, uint64_t seed, const lg_engine_config_t *cfg, lg_
         .reconnect_min_ns = 100 * LG_NS_PER_MS,
         .on_frame_read = r->on_frame_read ? rig_hook_frame : NULL,
         .on_request_written = r->on_request_written ? rig_hook_request : NULL,
+        .hook_at_prereq = r->hook_at_prereq,
     };
     if (lg_port_create(&pc, &r->port) != LG_OK) return -3;
     lg_engine_config_t ec;
