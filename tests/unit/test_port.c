@@ -414,11 +414,33 @@ static void test_queue_full_refuses(void **state) {
 }
 
 
-static bool heartbeats(fixture_t *f, const void *arg) {
-    (void)arg;
+
+/* The port's counters, as the waits below read them (arg: a threshold, or NULL). */
+static lg_port_stats_t stats(fixture_t *f) {
     lg_port_stats_t s;
     lg_port_stats(f->port, &s);
-    return s.heartbeats >= 1;
+    return s;
+}
+
+static bool heartbeats(fixture_t *f, const void *arg) {
+    (void)arg;
+    return stats(f).heartbeats >= 1;
+}
+
+static bool reconnected(fixture_t *f, const void *arg) {
+    (void)arg;
+    lg_port_stats_t s = stats(f);
+    return s.ticker_connects >= 2 && s.book_fetches >= 1 && s.inflight == 0 && s.waiting == 0;
+}
+
+static bool ticks_after(fixture_t *f, const void *arg) {
+    return stats(f).ticks > *(const uint64_t *)arg;
+}
+
+static bool idle_port(fixture_t *f, const void *arg) {
+    (void)arg;
+    lg_port_stats_t s = stats(f);
+    return s.inflight == 0 && s.waiting == 0;
 }
 
 static void test_ticker_heartbeats(void **state) {
@@ -451,18 +473,7 @@ static void test_ticker_refused_halts(void **state) {
     assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000));
 }
 
-static bool reconnected(fixture_t *f, const void *arg) {
-    (void)arg;
-    lg_port_stats_t s;
-    lg_port_stats(f->port, &s);
-    return s.ticker_connects >= 2 && s.book_fetches >= 1 && s.inflight == 0 && s.waiting == 0;
-}
 
-static bool ticks_after(fixture_t *f, const void *arg) {
-    lg_port_stats_t s;
-    lg_port_stats(f->port, &s);
-    return s.ticks > *(const uint64_t *)arg;
-}
 
 /* The exchange goes away and comes back: the ticker reconnects, subscribes again, and the
  * order book fetched after the reconnect brings the update sent while it was down. */
@@ -512,12 +523,6 @@ static void test_ticker_reconnect_fetches_book(void **state) {
     assert_int_equal(downs, 1);
 }
 
-static bool idle_port(fixture_t *f, const void *arg) {
-    (void)arg;
-    lg_port_stats_t s;
-    lg_port_stats(f->port, &s);
-    return s.inflight == 0 && s.waiting == 0;
-}
 
 /* Kite allows 25 modifications of an order: the port sends 25 and refuses the 26th. */
 static void test_modify_limit(void **state) {
