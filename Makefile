@@ -21,7 +21,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
 FUZZ_SHORT ?= 10
-FUZZERS = fuzz_ticker fuzz_kite_json fuzz_order_scan
+FUZZERS = fuzz_ticker fuzz_kite_json fuzz_order_scan fuzz_wire_answer
 
 .PHONY: all build deps run test test-release test-asan test-fuzz bench soak fuzz clean
 
