@@ -3,7 +3,8 @@
  * the broker's answers, order updates and ticks back as engine events, on the shell's
  * libuv loop. The codec (kite.h, ticker.h) is pure; this is where the sockets are.
  *
- *   lg_port_send(cmd) -> rate queues (rate.h) -> REST request (libcurl multi on libuv)
+ *   lg_port_send(cmd) -> rate queues (rate.h) -> REST request: an order on the port's
+ *                        own kept-alive connection, anything else on libcurl's multi
  *                                                   |  answer: lg_kite_*_answer
  *   on_event(ev)  <-------------------------------- +
  *   on_event(ev)  <-- ticker (libwebsockets): ticks, order frames, connection up/down
@@ -59,6 +60,13 @@ typedef struct lg_port_config {
     lg_ns_t heartbeat_timeout_ns; /* ticker silence that means a dead socket; 0: 5 s */
     lg_ns_t reconnect_min_ns, reconnect_max_ns; /* ticker backoff; 0: 250 ms, 30 s */
     uint32_t max_inflight;     /* requests on the wire at once; 0: 16 */
+    /* Order requests (place, modify, cancel) are written on the port's own kept-alive
+     * connections when one is ready, in the call that sends them; everything else, and
+     * an order while none is ready, goes through libcurl. */
+    uint32_t order_conns;      /* 0: 4 */
+    bool libcurl_only;         /* no order connections: every request through libcurl */
+    lg_ns_t conn_idle_ns;      /* an order connection idle this long is renewed; 0: 30 s */
+    const char *tls_ca_file;   /* PEM CAs to verify an https root by; NULL: the system's */
     /* Every event for the engine (normally lg_live_event). */
     void (*on_event)(void *ud, const lg_event_t *ev);
     void (*on_alert)(void *ud, const lg_alert_t *a); /* may be NULL */
@@ -98,6 +106,7 @@ typedef struct lg_port_stats {
     uint64_t ticks, order_frames, book_fetches, book_orders;
     uint32_t inflight, waiting;   /* on the wire; in the rate queues */
     uint64_t ticker_connects, ticker_disconnects, heartbeats;
+    uint64_t wire_requests, wire_connects; /* orders on the order connections; their connects */
     bool halted, ticker_up;
 } lg_port_stats_t;
 void lg_port_stats(const lg_port_t *p, lg_port_stats_t *s);

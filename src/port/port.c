@@ -64,6 +64,7 @@ int lg_port_set_token(lg_port_t *p, const char *access_token) {
     if (access_token[0] == '\0' || lg_strlcpy(p->token, access_token, sizeof p->token) != LG_OK)
         return LG_EINVAL;
     int rc = lg_ph_headers(p);
+    if (rc == LG_OK && p->wire.conns != NULL) rc = lg_pw_headers(p);
     if (rc != LG_OK) return rc;
     if (p->ticker != NULL) lg_tkc_set_token(p->ticker, p->token);
     if (p->halted) lg_port_alert(p, LG_ALERT_INFO, 0, "new access token: sending resumes");
@@ -121,6 +122,31 @@ static int build(lg_port_t *p, const lg_cmd_t *c, char *url, char *form, size_t 
     return n > 0 && n < LG_PORT_URL_MAX ? LG_OK : LG_ENOSPACE;
 }
 
+bool lg_port_slot_take(lg_port_slot_t *s, const char *b, size_t n) {
+    if (s->len + n + 1 > LG_PORT_BODY_MAX) {
+        s->too_big = true;
+        return false;
+    }
+    if (s->len + n + 1 > s->cap) {
+        size_t cap = s->cap ? s->cap : 4096;
+        while (cap < s->len + n + 1) cap *= 2; /* bounded: cap doubles towards BODY_MAX */
+        if (cap > LG_PORT_BODY_MAX) cap = LG_PORT_BODY_MAX;
+        char *nb = realloc(s->body, cap);
+        if (nb == NULL) return false;
+        s->body = nb;
+        s->cap = cap;
+    }
+    memcpy(s->body + s->len, b, n);
+    s->len += n;
+    s->body[s->len] = '\0';
+    return true;
+}
+
+void lg_port_written(lg_port_t *p, const lg_port_slot_t *s) {
+    if (p->cfg.on_request_written != NULL)
+        p->cfg.on_request_written(p->cfg.ud, s->book ? NULL : &s->cmd);
+}
+
 static lg_port_slot_t *free_slot(lg_port_t *p) {
     for (uint32_t i = 0; i < p->n_slots; i++)
         if (!p->slots[i].busy) return &p->slots[i];
@@ -149,9 +175,13 @@ static void start(lg_port_t *p, const lg_cmd_t *c) {
         s->cmd = *c;
         s->book = c->kind == LG_CMD_QUERY_ORDER && c->tag[0] == '\0';
         s->busy = true;
+        s->len = 0;
+        s->too_big = false;
         p->n_busy++;
         p->st.requests++;
         if (s->book) p->st.book_fetches++;
+        bool order = c->kind == LG_CMD_PLACE || c->kind == LG_CMD_MODIFY || c->kind == LG_CMD_CANCEL;
+        if (order && lg_pw_send(p, s, method)) return;
         rc = lg_ph_start(p, s, method);
         if (rc == LG_OK) return;
         s->busy = false;
@@ -445,6 +475,11 @@ static int copy_config(lg_port_t *p, const lg_port_config_t *cfg) {
     if (p->cfg.request_timeout_ns <= 0) p->cfg.request_timeout_ns = 7000000000LL;
     if (p->cfg.connect_timeout_ns <= 0) p->cfg.connect_timeout_ns = 3000000000LL;
     if (p->cfg.max_inflight == 0) p->cfg.max_inflight = 16;
+    if (p->cfg.order_conns == 0) p->cfg.order_conns = 4;
+    if (p->cfg.conn_idle_ns <= 0) p->cfg.conn_idle_ns = 30000000000LL;
+    if (cfg->tls_ca_file != NULL && lg_strlcpy(p->ca_file, cfg->tls_ca_file, sizeof p->ca_file) != LG_OK)
+        return LG_EINVAL;
+    p->cfg.tls_ca_file = cfg->tls_ca_file ? p->ca_file : NULL;
     if (p->cfg.rate.orders_per_second == 0) lg_rate_config_default(&p->cfg.rate);
     return LG_OK;
 }
@@ -470,6 +505,7 @@ static int start_ticker(lg_port_t *p) {
 static void free_port(lg_port_t *p) {
     lg_rate_destroy(p->rate);
     free(p->slots);
+    free(p->wire.conns);
     memset(p->token, 0, sizeof p->token);
     free(p);
 }
@@ -503,6 +539,7 @@ int lg_port_create(const lg_port_config_t *cfg, lg_port_t **out) {
     p->rate_timer.data = p;
     p->open_handles = 1;
     rc = p->slots ? lg_ph_init(p) : LG_ENOSPACE;
+    if (rc == LG_OK) rc = lg_pw_init(p);
     if (rc == LG_OK && p->cfg.ws_root != NULL) rc = start_ticker(p);
     if (rc != LG_OK) {
         lg_port_close(p);
@@ -517,6 +554,7 @@ void lg_port_close(lg_port_t *p) {
     p->closing = true;
     if (p->ticker != NULL) lg_tkc_close(p->ticker);
     p->ticker = NULL;
+    lg_pw_close(p);
     if (p->curl_timer.data != NULL) lg_ph_close(p); /* lg_ph_init ran */
     uv_timer_stop(&p->rate_timer);
     uv_close((uv_handle_t *)&p->rate_timer, lg_port_handle_closed);

@@ -123,25 +123,8 @@ static int on_timer(CURLM *m, long ms, void *userp) {
 }
 
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud) {
-    lg_port_slot_t *s = ud;
     size_t n = size * nmemb;
-    if (s->len + n + 1 > LG_PORT_BODY_MAX) {
-        s->too_big = true;
-        return 0; /* libcurl ends the transfer with CURLE_WRITE_ERROR */
-    }
-    if (s->len + n + 1 > s->cap) {
-        size_t cap = s->cap ? s->cap : 4096;
-        while (cap < s->len + n + 1) cap *= 2;
-        if (cap > LG_PORT_BODY_MAX) cap = LG_PORT_BODY_MAX;
-        char *b = realloc(s->body, cap);
-        if (b == NULL) return 0;
-        s->body = b;
-        s->cap = cap;
-    }
-    memcpy(s->body + s->len, ptr, n);
-    s->len += n;
-    s->body[s->len] = '\0';
-    return n;
+    return lg_port_slot_take(ud, ptr, n) ? n : 0; /* 0: libcurl ends with CURLE_WRITE_ERROR */
 }
 
 /* CURLINFO_HEADER_OUT: the request's head has been written to the socket. */
@@ -150,9 +133,7 @@ static int on_debug(CURL *e, curl_infotype type, char *data, size_t size, void *
     (void)data;
     (void)size;
     lg_port_slot_t *s = ud;
-    lg_port_t *p = s->port;
-    if (type == CURLINFO_HEADER_OUT && p->cfg.on_request_written != NULL)
-        p->cfg.on_request_written(p->cfg.ud, s->book ? NULL : &s->cmd);
+    if (type == CURLINFO_HEADER_OUT) lg_port_written(s->port, s);
     return 0;
 }
 
@@ -165,7 +146,7 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int p
     (void)primary_port;
     (void)local_port;
     lg_port_slot_t *s = ud;
-    s->port->cfg.on_request_written(s->port->cfg.ud, s->book ? NULL : &s->cmd);
+    lg_port_written(s->port, s);
     return CURL_PREREQFUNC_OK;
 }
 
@@ -184,6 +165,7 @@ static void slot_options(lg_port_t *p, lg_port_slot_t *s) {
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_PROXY, ""); /* never a proxy from the environment */
     curl_easy_setopt(e, CURLOPT_USERAGENT, "legato");
+    if (p->ca_file[0] != '\0') curl_easy_setopt(e, CURLOPT_CAINFO, p->ca_file);
     if (p->cfg.on_request_written != NULL && p->cfg.hook_at_prereq) {
         curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prereq);
         curl_easy_setopt(e, CURLOPT_PREREQDATA, s);
@@ -242,8 +224,6 @@ int lg_ph_init(lg_port_t *p) {
 
 int lg_ph_start(lg_port_t *p, lg_port_slot_t *s, const char *method) {
     CURL *e = s->easy;
-    s->len = 0;
-    s->too_big = false;
     curl_easy_setopt(e, CURLOPT_URL, s->url);
     bool get = strcmp(method, "GET") == 0, del = strcmp(method, "DELETE") == 0;
     if (get || del) {

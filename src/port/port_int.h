@@ -26,6 +26,8 @@
 #define LG_PORT_MODS_PER_ORDER 25     /* Kite's limit */
 
 typedef struct lg_ph_sock lg_ph_sock_t;
+typedef struct lg_pw_conn lg_pw_conn_t;
+struct ssl_ctx_st;
 
 typedef struct lg_port_slot {
     lg_port_t *port;
@@ -55,6 +57,18 @@ struct lg_port {
     lg_ns_t backoff_ns;     /* the next 429's wait */
     lg_tkc_t *ticker;
     lg_port_stats_t st;
+    char ca_file[256];
+    struct {                /* the order connections (port_wire.c) */
+        char host[256], authority[300];
+        uint16_t port;
+        bool tls;
+        size_t target_off;  /* where a slot's url has its request target */
+        struct ssl_ctx_st *ctx;
+        lg_pw_conn_t *conns;
+        uint32_t n_conns;
+        char head[768];     /* " HTTP/1.1\r\nHost: ...": the headers every order request has */
+        size_t head_len;
+    } wire;
     struct {
         char id[LG_BROKER_ID_MAX];
         uint8_t n;                    /* modifications sent or waiting */
@@ -71,6 +85,21 @@ void lg_port_alert(lg_port_t *p, lg_alert_level_t level, int code, const char *f
     __attribute__((format(printf, 4, 5)));
 /* Moves what the limits allow from the rate queues onto free slots. */
 void lg_port_pump(lg_port_t *p);
+
+/* Body bytes of the slot's answer (bounded by LG_PORT_BODY_MAX); false: too big, or
+ * out of memory (s->too_big says which). */
+bool lg_port_slot_take(lg_port_slot_t *s, const char *b, size_t n);
+/* The slot's request has been written to its socket (the measurement hook). */
+void lg_port_written(lg_port_t *p, const lg_port_slot_t *s);
+
+/* port_wire.c */
+int lg_pw_init(lg_port_t *p);
+int lg_pw_headers(lg_port_t *p);
+/* Writes the slot's order request on a ready order connection; false when none is
+ * ready (the caller sends it through libcurl). The answer comes through lg_port_done
+ * (possibly before this returns, when the connection failed at once). */
+bool lg_pw_send(lg_port_t *p, lg_port_slot_t *s, const char *method);
+void lg_pw_close(lg_port_t *p);
 
 /* port_http.c */
 int lg_ph_init(lg_port_t *p);

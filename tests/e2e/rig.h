@@ -2,7 +2,8 @@
  * rig.h — the whole live chain on one libuv loop, over loopback, for the end-to-end
  * tests and the reaction benchmark:
  *
- *   engine <-> live shell (journal in SQLite) <-> broker port (libcurl, libwebsockets)
+ *   engine <-> live shell (journal in SQLite) <-> broker port (order connections,
+ *                                                 libcurl, libwebsockets)
  *          <-> HTTP + WebSocket <-> `legato sim` (the exchange model)
  *
  * Everything is real but the market. The engine trades the simulator's own instrument
@@ -36,6 +37,7 @@ typedef struct rig {
     void (*on_frame_read)(void *ud);
     void (*on_request_written)(void *ud, const lg_cmd_t *cmd);
     bool hook_at_prereq;
+    bool libcurl_only;  /* no order connections: orders through libcurl too */
     void *hook_ud;
 } rig_t;
 
@@ -104,7 +106,7 @@ static int rig_start(rig_t *r, uint64_t seed, const lg_engine_config_t *cfg, lg_
         .reconnect_min_ns = 100 * LG_NS_PER_MS,
         .on_frame_read = r->on_frame_read ? rig_hook_frame : NULL,
         .on_request_written = r->on_request_written ? rig_hook_request : NULL,
-        .hook_at_prereq = r->hook_at_prereq,
+        .hook_at_prereq = r->hook_at_prereq, .libcurl_only = r->libcurl_only,
     };
     if (lg_port_create(&pc, &r->port) != LG_OK) return -3;
     lg_engine_config_t ec;
