@@ -5,21 +5,25 @@
  *
  *   reaction  the ticker's order frame saying REJECTED (the short of a put spread
  *             whose protection filled) read from the socket -> the emergency reversal's
- *             HTTP request head written to its socket. Budget p99 <= 50 us.
+ *             HTTP request written to its socket (the port's order connection).
+ *             Budget p99 <= 50 us.
+ *   reaction_libcurl  the same with every request through libcurl (libcurl_only): the
+ *             head is reported written by libcurl's verbose stream, which costs ~20 us
+ *             itself, so this is an upper bound of libcurl's figure.
  *   entry     a group accepted (lg_live_submit, inside a loop callback as the control
- *             API would call it) -> its first entry order's request head written, with
- *             the journal commit in between; under synchronous=NORMAL and FULL.
- *             Budget p99 <= one journal commit + 50 us.
+ *             API would call it) -> its first entry order's request written, with the
+ *             journal transaction in between; under synchronous=NORMAL and FULL.
+ *             journal_* is the time the same entries spent in SQLite (begin, appends,
+ *             commit: lg_store_db_ns), rest_* what is left. Budget: entry p99 <= one
+ *             journal commit + 50 us, i.e. rest p99 <= 50 us.
  *   reaction_legato_at_sim  the reaction timed by the simulator instead (REJECTED frame
  *             written -> reversal request read: both loopback hops included), the clock
  *             bench/kite_reaction.mjs uses for the official client; the two compare.
  *
  * Both ends are the port's hooks (port.h): on_frame_read before the frame is decoded,
- * on_request_written when libcurl reports the head written (its verbose stream, which
- * costs ~20 µs itself: an upper bound) or, for the *_prereq figures, from libcurl's
- * pre-request callback just before the request is built and written (a lower bound). Rounds are paced so that
- * the 10-orders-a-second limit never delays what is measured (rate_waits says so).
- * Env: ROUNDS (default 30). One JSON line per figure.
+ * on_request_written once the request has been written. Rounds are paced so that the
+ * 10-orders-a-second limit never delays what is measured (rate_429 says so).
+ * Env: ROUNDS (default 60). One JSON line per figure.
  */
 #include "../tests/e2e/rig.h"
 #include "bench_util.h"
@@ -30,6 +34,8 @@ typedef struct bench {
     rig_t r;
     lg_ns_t frame_at;     /* the last ticker message read */
     lg_ns_t submit_at;    /* the group accepted */
+    uint64_t db_at;       /* the journal's time in SQLite then */
+    lg_ns_t journal;      /* the journal's time between the submit and the sample */
     uint32_t gid;
     bool want_emergency, want_entry, got;
     lg_ns_t sample;
@@ -53,6 +59,7 @@ static void on_request(void *ud, const lg_cmd_t *c) {
         b->got = true;
     } else if (b->want_entry && t.purpose == LG_PURPOSE_ENTRY) {
         b->sample = now - b->submit_at;
+        b->journal = (lg_ns_t)(lg_store_db_ns(b->r.store) - b->db_at);
         b->got = true;
     }
 }
@@ -74,6 +81,7 @@ static bool settled(rig_t *r, const void *arg) {
 
 static void on_submit_timer(uv_timer_t *t) {
     bench_t *b = t->data;
+    b->db_at = lg_store_db_ns(b->r.store);
     b->submit_at = bench_clock_ns();
     if (lg_live_submit(b->r.live, &b->spec, &b->gid) != LG_OK) b->gid = 0;
 }
@@ -109,21 +117,22 @@ static void report(const char *name, lg_ns_t *s, uint32_t n, uint32_t rounds, co
     lg_port_stats_t ps;
     lg_port_stats(r->port, &ps);
     printf("{\"name\":\"%s\",\"rounds\":%u,\"n\":%u,\"p50_us\":%.1f,\"p90_us\":%.1f,"
-           "\"p99_us\":%.1f,\"max_us\":%.1f,\"rate_429\":%llu%s}\n",
+           "\"p99_us\":%.1f,\"max_us\":%.1f,\"rate_429\":%llu,\"order_conn_requests\":%llu%s}\n",
            name, rounds, n, us(s, n, n / 2), us(s, n, (n * 9) / 10), us(s, n, n - 1 - n / 100),
-           us(s, n, n - 1),
-           (unsigned long long)ps.rate_429, extra);
+           us(s, n, n - 1), (unsigned long long)ps.rate_429,
+           (unsigned long long)ps.wire_requests, extra);
     fflush(stdout);
 }
 
-static int run(const char *name, lg_durability_t dur, bool reaction, bool prereq, uint32_t rounds) {
+static int run(const char *name, lg_durability_t dur, bool reaction, bool libcurl, uint32_t rounds) {
     bench_t *b = calloc(1, sizeof *b);
     lg_ns_t *samples = calloc(rounds, sizeof *samples);
-    if (b == NULL || samples == NULL) return 1;
+    lg_ns_t *journal = calloc(rounds, sizeof *journal), *rest = calloc(rounds, sizeof *rest);
+    if (b == NULL || samples == NULL || journal == NULL || rest == NULL) return 1;
     b->r.on_frame_read = on_frame;
     b->r.on_request_written = on_request;
     b->r.hook_ud = b;
-    b->r.hook_at_prereq = prereq;
+    b->r.libcurl_only = libcurl;
     int rc = rig_start(&b->r, 31, NULL, dur);
     if (rc != 0) {
         fprintf(stderr, "%s: rig_start failed at step %d\n", name, rc);
@@ -147,12 +156,21 @@ static int run(const char *name, lg_durability_t dur, bool reaction, bool prereq
             fprintf(stderr, "%s: round %u did not finish (group %u)\n", name, i, b->gid);
             break;
         }
+        journal[n] = b->journal;
+        rest[n] = b->sample - b->journal;
         samples[n++] = b->sample;
     }
     char extra[96];
     snprintf(extra, sizeof extra, ",\"durability\":\"%s\"", dur == LG_DUR_FULL ? "FULL" : "NORMAL");
     report(name, samples, n, rounds, &b->r, reaction ? "" : extra);
-    if (reaction && !prereq) { /* the same reaction timed by the simulator, as for the official client */
+    if (!reaction) {
+        char nm[64];
+        snprintf(nm, sizeof nm, "%s_journal", name);
+        report(nm, journal, n, rounds, &b->r, extra);
+        snprintf(nm, sizeof nm, "%s_rest", name);
+        report(nm, rest, n, rounds, &b->r, extra);
+    }
+    if (reaction && !libcurl) { /* the same reaction timed by the simulator, as for the official client */
         uint64_t v[1024];
         uint32_t k = lg_simd_reactions(b->r.sim, v, 1024);
         for (uint32_t i = 0; i < k && i < rounds; i++) samples[i] = (lg_ns_t)v[i];
@@ -162,19 +180,19 @@ static int run(const char *name, lg_durability_t dur, bool reaction, bool prereq
     }
     uv_close((uv_handle_t *)&timer, NULL);
     rig_stop(&b->r);
+    free(journal);
+    free(rest);
     free(samples);
     free(b);
     return n == rounds ? 0 : 1;
 }
 
 int main(void) {
-    uint32_t rounds = getenv("ROUNDS") ? (uint32_t)strtoul(getenv("ROUNDS"), NULL, 10) : 30;
-    if (rounds == 0) rounds = 30;
+    uint32_t rounds = getenv("ROUNDS") ? (uint32_t)strtoul(getenv("ROUNDS"), NULL, 10) : 60;
+    if (rounds == 0) rounds = 60;
     int rc = run("reaction_legato", LG_DUR_NORMAL, true, false, rounds);
-    rc |= run("reaction_legato_prereq", LG_DUR_NORMAL, true, true, rounds);
+    rc |= run("reaction_legato_libcurl", LG_DUR_NORMAL, true, true, rounds);
     rc |= run("entry_legato", LG_DUR_NORMAL, false, false, rounds);
-    rc |= run("entry_legato_prereq", LG_DUR_NORMAL, false, true, rounds);
     rc |= run("entry_legato", LG_DUR_FULL, false, false, rounds);
-    rc |= run("entry_legato_prereq", LG_DUR_FULL, false, true, rounds);
     return rc;
 }

@@ -9,7 +9,9 @@
  *
  * Group commit: the steps of one loop turn share one journal transaction, opened by
  * the first event of the turn and committed in the loop's check phase. Risk-reducing
- * commands go out during the step, entries at the commit (runner.h).
+ * commands go out during the step, entries at the commit (runner.h). A submit commits
+ * the open batch before it returns, so that a new group's entry orders leave one
+ * journal commit after it is accepted rather than a loop turn later.
  *
  * A command the broker port refuses to take (its queue is full) is not lost: a PLACE
  * becomes a definitive ORDER_ERROR ("not sent: ...") fed to the engine on the next
@@ -53,7 +55,8 @@ void lg_live_close(lg_live_t *l);
 lg_ns_t lg_live_now(const lg_live_t *l);
 /* A broker event (ack, error, update, tick, positions, connection) or a control. */
 int lg_live_event(lg_live_t *l, const lg_event_t *ev);
-/* A new group; *group = its id (0 when refused: the status says why). */
+/* A new group; *group = its id (0 when refused: the status says why). The batch is
+ * committed before it returns: the group's first entry orders have been sent. */
 int lg_live_submit(lg_live_t *l, const lg_group_spec_t *spec, uint32_t *group);
 
 typedef struct lg_live_stats {

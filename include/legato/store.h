@@ -128,6 +128,10 @@ int lg_store_order_state(lg_store_t *s, const char *tag, int32_t *state);
  * (this connection sees them; nobody else does). */
 bool lg_store_in_batch(const lg_store_t *s);
 
+/* Nanoseconds (monotonic) spent so far in lg_store_begin, lg_store_append_step and
+ * lg_store_commit: what the journal costs, for the benchmarks to set apart. */
+uint64_t lg_store_db_ns(const lg_store_t *s);
+
 /* Last seq and step written (0, 0 for an empty journal); inside a batch, including the
  * batch's steps so far. */
 void lg_store_last(const lg_store_t *s, uint64_t *seq, uint64_t *step);

@@ -189,6 +189,7 @@ int lg_live_submit(lg_live_t *l, const lg_group_spec_t *spec, uint32_t *group) {
     ev.u.submit = *spec;
     int rc = step(l, &ev);
     *group = l->out.new_group;
+    commit(l); /* the entries leave now, not at the check phase */
     return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "legato/engine.h"
@@ -324,7 +325,27 @@ static void end_batch(lg_store_t *s, bool committed) {
     }
 }
 
+static uint64_t mono_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t lg_store_db_ns(const lg_store_t *s) {
+    LG_ASSERT(s != NULL);
+    return s->db_ns;
+}
+
+static int begin(lg_store_t *s);
+
 int lg_store_begin(lg_store_t *s) {
+    uint64_t t0 = mono_ns();
+    int rc = begin(s);
+    s->db_ns += mono_ns() - t0;
+    return rc;
+}
+
+static int begin(lg_store_t *s) {
     LG_ASSERT(s != NULL && !s->in_batch);
     LG_ASSERT(sqlite3_get_autocommit(s->db));
     s->err[0] = '\0';
@@ -342,9 +363,11 @@ int lg_store_begin(lg_store_t *s) {
 int lg_store_commit(lg_store_t *s) {
     LG_ASSERT(s != NULL && s->in_batch);
     LG_ASSERT(!sqlite3_get_autocommit(s->db));
+    uint64_t t0 = mono_ns();
     int rc = run(s, LG_ST_COMMIT, "batch commit");
     if (rc != LG_OK) rollback(s);
     end_batch(s, rc == LG_OK);
+    s->db_ns += mono_ns() - t0;
     return rc;
 }
 
@@ -355,7 +378,17 @@ void lg_store_rollback(lg_store_t *s) {
     end_batch(s, false);
 }
 
+static int append_step(lg_store_t *s, lg_ns_t now, const lg_event_t *ev, const lg_out_t *out);
+
 int lg_store_append_step(lg_store_t *s, lg_ns_t now, const lg_event_t *ev, const lg_out_t *out) {
+    LG_ASSERT(s != NULL);
+    uint64_t t0 = mono_ns();
+    int rc = append_step(s, now, ev, out);
+    s->db_ns += mono_ns() - t0;
+    return rc;
+}
+
+static int append_step(lg_store_t *s, lg_ns_t now, const lg_event_t *ev, const lg_out_t *out) {
     LG_ASSERT(s != NULL && ev != NULL && out != NULL);
     LG_ASSERT(s->last_seq < (uint64_t)INT64_MAX - (uint64_t)out->n_recs - out->n_cmds - 1);
     assert_step(ev, out);

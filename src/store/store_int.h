@@ -36,6 +36,7 @@ struct lg_store {
     bool in_batch;                            /* lg_store_begin .. commit/rollback */
     uint64_t batch_seq, batch_step;           /* last_seq/last_step when it began */
     sqlite3_stmt *st[LG_ST__COUNT];
+    uint64_t db_ns;                           /* time in begin, append, commit (lg_store_db_ns) */
     char err[LG_STORE_ERR_MAX];
     uint8_t buf[LG_JRNL_MAX];                  /* one encoded item */
     lg_position_row_t rows[LG_JRNL_MAX_ROWS];  /* a decoded POSITIONS event's rows */
