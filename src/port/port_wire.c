@@ -260,6 +260,15 @@ static bool still_good(lg_pw_conn_t *c) {
     return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
+/* The name the peer's certificate must carry: an IP address (no SNI for those) or a
+ * host name (also sent as SNI). */
+static bool expect_peer(SSL *ssl, const char *host) {
+    unsigned char ip[16];
+    if (inet_pton(AF_INET, host, ip) == 1 || inet_pton(AF_INET6, host, ip) == 1)
+        return X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1;
+    return SSL_set_tlsext_host_name(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1;
+}
+
 static void connected(lg_pw_conn_t *c) {
     int err = 0;
     socklen_t len = sizeof err;
@@ -274,9 +283,7 @@ static void connected(lg_pw_conn_t *c) {
         return;
     }
     c->ssl = SSL_new(c->port->wire.ctx);
-    if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
-        SSL_set_tlsext_host_name(c->ssl, c->port->wire.host) != 1 ||
-        SSL_set1_host(c->ssl, c->port->wire.host) != 1) {
+    if (c->ssl == NULL || SSL_set_fd(c->ssl, c->fd) != 1 || !expect_peer(c->ssl, c->port->wire.host)) {
         teardown(c, true, ssl_why(c, "TLS setup failed"));
         return;
     }
