@@ -17,7 +17,10 @@
  * Limits. Every request leaves through lg_rate: 10 order requests a second, 400 a
  * minute, risk-reducing ones (emergency reversals, exits, cancels) ahead of entries;
  * look-ups in their own lane. A full queue refuses the send (the live shell turns a
- * refused PLACE into a definitive "not sent" error): nothing is dropped silently.
+ * refused PLACE into a definitive "not sent" error): nothing is dropped silently. A
+ * look-up by tag of a PLACE still waiting in its lane is not sent (alerted INFO): the
+ * broker's book cannot have it yet, and "not found" would make the engine give up an
+ * order that is about to leave.
  * Kite's 429: nothing leaves until a backoff (1 s, doubling to 8 s, reset by the next
  * answer that is not a 429), and the refused request goes back to its lane.
  *

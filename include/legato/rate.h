@@ -57,6 +57,8 @@ int lg_rate_pop(lg_rate_t *r, lg_ns_t now, lg_cmd_t *out, lg_ns_t *next_at);
 void lg_rate_backoff(lg_rate_t *r, lg_ns_t until);
 /* A new trading day: the daily count starts again. */
 void lg_rate_new_day(lg_rate_t *r);
+/* True while a PLACE tagged `tag` waits in an order lane (it has not been sent). */
+bool lg_rate_waiting_place(const lg_rate_t *r, const char *tag);
 void lg_rate_stats(const lg_rate_t *r, lg_rate_stats_t *s);
 
 #endif

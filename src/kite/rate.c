@@ -175,6 +175,18 @@ int lg_rate_pop(lg_rate_t *r, lg_ns_t now, lg_cmd_t *out, lg_ns_t *next_at) {
     return 0;
 }
 
+bool lg_rate_waiting_place(const lg_rate_t *r, const char *tag) {
+    LG_ASSERT(r != NULL && tag != NULL);
+    for (int qi = Q_REDUCE; qi <= Q_ADD; qi++) {
+        const queue_t *q = &r->q[qi];
+        for (uint32_t i = 0; i < q->n; i++) { /* bounded by queue_cap */
+            const lg_cmd_t *c = &q->e[(q->head + i) % q->cap].cmd;
+            if (c->kind == LG_CMD_PLACE && strcmp(c->tag, tag) == 0) return true;
+        }
+    }
+    return false;
+}
+
 void lg_rate_backoff(lg_rate_t *r, lg_ns_t until) {
     LG_ASSERT(r != NULL);
     r->backoff_until = LG_MAX(r->backoff_until, until);

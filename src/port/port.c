@@ -262,6 +262,14 @@ int lg_port_send(void *port, const lg_cmd_t *cmd) {
     const char *method;
     int rc = build(p, cmd, url, form, &len, &method); /* refuse what can never be sent, now */
     if (rc != LG_OK) return rc;
+    if (cmd->kind == LG_CMD_QUERY_ORDER && cmd->tag[0] != '\0' && cmd->broker_id[0] == '\0' &&
+        lg_rate_waiting_place(p->rate, cmd->tag)) {
+        /* Still waiting for the rate limit here: the broker's book cannot have it yet, and
+         * "not found" would make the engine give up an order that is about to be sent. */
+        lg_port_alert(p, LG_ALERT_INFO, 0, "order %.20s is still waiting for the rate limit "
+                      "(%u waiting): not looked up", cmd->tag, lg_port_waiting(p));
+        return LG_OK;
+    }
     if (cmd->kind == LG_CMD_MODIFY && (rc = mod_take(p, cmd)) != LG_OK) return rc;
     rc = lg_rate_push(p->rate, cmd, lg_port_now());
     if (rc != LG_OK) {
@@ -505,7 +513,7 @@ static int start_ticker(lg_port_t *p) {
 static void free_port(lg_port_t *p) {
     lg_rate_destroy(p->rate);
     free(p->slots);
-    free(p->wire.conns);
+    lg_pw_free(p);
     memset(p->token, 0, sizeof p->token);
     free(p);
 }
@@ -560,10 +568,14 @@ void lg_port_close(lg_port_t *p) {
     uv_close((uv_handle_t *)&p->rate_timer, lg_port_handle_closed);
 }
 
+uint32_t lg_port_waiting(const lg_port_t *p) {
+    lg_rate_stats_t r;
+    lg_rate_stats(p->rate, &r);
+    return r.waiting;
+}
+
 void lg_port_stats(const lg_port_t *p, lg_port_stats_t *s) {
     *s = p->st;
     s->inflight = p->n_busy;
-    lg_rate_stats_t r;
-    lg_rate_stats(p->rate, &r);
-    s->waiting = r.waiting;
+    s->waiting = lg_port_waiting(p);
 }

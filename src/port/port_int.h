@@ -81,6 +81,8 @@ struct lg_port {
 };
 
 lg_ns_t lg_port_now(void);
+/* Commands waiting in the rate queues. */
+uint32_t lg_port_waiting(const lg_port_t *p);
 void lg_port_alert(lg_port_t *p, lg_alert_level_t level, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Moves what the limits allow from the rate queues onto free slots. */
@@ -100,6 +102,8 @@ int lg_pw_headers(lg_port_t *p);
  * (possibly before this returns, when the connection failed at once). */
 bool lg_pw_send(lg_port_t *p, lg_port_slot_t *s, const char *method);
 void lg_pw_close(lg_port_t *p);
+/* Wipes what held the token and frees the connections (every handle closed). */
+void lg_pw_free(lg_port_t *p);
 
 /* port_http.c */
 int lg_ph_init(lg_port_t *p);

@@ -575,3 +575,12 @@ void lg_pw_close(lg_port_t *p) {
     if (p->wire.ctx != NULL) SSL_CTX_free(p->wire.ctx);
     p->wire.ctx = NULL;
 }
+
+void lg_pw_free(lg_port_t *p) {
+    for (uint32_t i = 0; i < p->wire.n_conns; i++) /* requests carry the token */
+        memset(p->wire.conns[i].out, 0, sizeof p->wire.conns[i].out);
+    memset(p->wire.head, 0, sizeof p->wire.head);
+    free(p->wire.conns);
+    p->wire.conns = NULL;
+    p->wire.n_conns = 0;
+}

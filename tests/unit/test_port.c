@@ -372,6 +372,33 @@ static void test_modify_limit(void **state) {
     assert_int_equal(lg_port_send(f->port, &m), LG_EINVAL);
 }
 
+/* A place still waiting for the rate limit is not looked up at the broker: its book cannot
+ * have it yet, and "not found" would make the engine give up an order about to be sent. */
+static void test_lookup_of_a_waiting_place(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    lg_rate_config_t r;
+    lg_rate_config_default(&r);
+    r.orders_per_minute = 2; /* the third order waits a minute */
+    start_port(f, f->rest, NULL, "ptoken", &r, 0);
+    char tags[3][LG_TAG_MAX + 1];
+    for (uint8_t i = 0; i < 3; i++) send_place(f, 9, i, tags[i]);
+    assert_true(wait_for(f, LG_EV_ORDER_ACK, tags[1], 0, 3000));
+    assert_int_equal(stats(f).waiting, 1);
+    lg_cmd_t q = {.kind = LG_CMD_QUERY_ORDER};
+    lg_strlcpy(q.tag, tags[2], sizeof q.tag);
+    assert_int_equal(lg_port_send(f->port, &q), LG_OK);
+    for (int i = 0; i < 60; i++) uv_run(&f->loop, UV_RUN_ONCE);
+    assert_null(find(f, LG_EV_ORDER_ERROR, tags[2]));
+    assert_non_null(strstr(f->alerts[f->n_alerts - 1].text, "still waiting for the rate limit"));
+    lg_port_stats_t s = stats(f);
+    assert_int_equal(s.requests, 2); /* the two places; no look-up left */
+    /* a sent order is looked up as before */
+    lg_strlcpy(q.tag, tags[0], sizeof q.tag);
+    assert_int_equal(lg_port_send(f->port, &q), LG_OK);
+    assert_true(wait_for(f, LG_EV_ORDER_UPDATE, tags[0], 0, 3000));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_place_ack_fill, setup, teardown),
@@ -382,6 +409,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_token_halts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_modify_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lookup_of_a_waiting_place, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticker_heartbeats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticker_refused_halts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticker_reconnect_fetches_book, setup, teardown),
