@@ -170,7 +170,18 @@ static void start(lg_port_t *p, const lg_cmd_t *c) {
     lg_port_slot_t *s = free_slot(p);
     LG_ASSERT(s != NULL);
     const char *method = "GET";
-    int rc = build(p, c, s->url, s->form, &s->form_len, &method);
+    int rc = LG_OK;
+    if (p->pre.valid && memcmp(&p->pre.cmd, c, sizeof *c) == 0) { /* built by lg_port_send */
+        memcpy(s->url, p->pre.url, strlen(p->pre.url) + 1);
+        memcpy(s->form, p->pre.form, p->pre.form_len);
+        s->form[p->pre.form_len] = '\0';
+        s->form_len = p->pre.form_len;
+        method = p->pre.method;
+    } else {
+        rc = build(p, c, s->url, s->form, &s->form_len, &method);
+        p->st.rebuilt++;
+    }
+    p->pre.valid = false;
     if (rc == LG_OK) {
         s->cmd = *c;
         s->book = c->kind == LG_CMD_QUERY_ORDER && c->tag[0] == '\0';
@@ -257,11 +268,13 @@ int lg_port_send(void *port, const lg_cmd_t *cmd) {
     lg_port_t *p = port;
     LG_ASSERT(p != NULL && cmd != NULL);
     if (p->closing) return LG_ESTATE;
-    char url[LG_PORT_URL_MAX], form[LG_PORT_FORM_MAX];
-    size_t len;
-    const char *method;
-    int rc = build(p, cmd, url, form, &len, &method); /* refuse what can never be sent, now */
+    /* Refuse what can never be sent, now; what is built is kept for start (it usually
+     * leaves at once). */
+    p->pre.valid = false;
+    int rc = build(p, cmd, p->pre.url, p->pre.form, &p->pre.form_len, &p->pre.method);
     if (rc != LG_OK) return rc;
+    p->pre.cmd = *cmd;
+    p->pre.valid = true;
     if (cmd->kind == LG_CMD_QUERY_ORDER && cmd->tag[0] != '\0' && cmd->broker_id[0] == '\0' &&
         lg_rate_waiting_place(p->rate, cmd->tag)) {
         /* Still waiting for the rate limit here: the broker's book cannot have it yet, and

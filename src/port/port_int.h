@@ -74,6 +74,14 @@ struct lg_port {
         uint8_t n;                    /* modifications sent or waiting */
     } mods[LG_PORT_MODS];
     uint32_t n_mods;
+    struct {                /* the request lg_port_send built last: start reuses it */
+        bool valid;
+        lg_cmd_t cmd;
+        const char *method;
+        char url[LG_PORT_URL_MAX];
+        char form[LG_PORT_FORM_MAX];
+        size_t form_len;
+    } pre;
     /* scratch for decoding (one message at a time: the loop is single-threaded) */
     lg_tick_t ticks[LG_PORT_TICKS_MAX];
     lg_adopt_t book[LG_PORT_BOOK_MAX];

@@ -197,6 +197,7 @@ static void test_orders_ride_order_connections(void **state) {
     assert_int_equal(s.wire_requests, 2);  /* the place and the cancel; positions by libcurl */
     assert_int_equal(s.wire_connects, 4);  /* kept alive: no new connection for them */
     assert_int_equal(s.unknown_outcomes, 0);
+    assert_int_equal(s.rebuilt, 0); /* each left at once: built once, in lg_port_send */
 }
 
 static void test_libcurl_only(void **state) {
