@@ -13,6 +13,8 @@
  * a timeout, a dropped connection, a 5xx or a body that is not Kite's is an UNKNOWN
  * outcome (an ORDER_ERROR with definitive = false): the engine looks the order up by
  * its tag; the port never sends the same order twice on its own.
+ * A request that failed before any connection existed (no address, connect refused,
+ * TLS refused) certainly never left: a PLACE is a definitive "not sent" error.
  *
  * Limits. Every request leaves through lg_rate: 10 order requests a second, 400 a
  * minute, risk-reducing ones (emergency reversals, exits, cancels) ahead of entries;

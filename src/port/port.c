@@ -154,14 +154,19 @@ static lg_port_slot_t *free_slot(lg_port_t *p) {
 }
 
 /* A request that could not be started never left: a PLACE is a definitive error. */
+static void not_sent(lg_port_t *p, const lg_cmd_t *c, int rc, const char *why);
 static void not_started(lg_port_t *p, const lg_cmd_t *c, int rc) {
-    lg_port_alert(p, LG_ALERT_ERROR, rc, "%s %.20s not sent: %s", kind_name(c), c->tag,
-                  lg_strerror(rc));
+    not_sent(p, c, rc, NULL);
+}
+
+static void not_sent(lg_port_t *p, const lg_cmd_t *c, int rc, const char *why) {
+    if (why == NULL) why = lg_strerror(rc);
+    lg_port_alert(p, LG_ALERT_ERROR, rc, "%s %.20s not sent: %.100s", kind_name(c), c->tag, why);
     if (c->kind != LG_CMD_PLACE) return;
     lg_event_t ev = {.kind = LG_EV_ORDER_ERROR};
     lg_strlcpy(ev.u.error.tag, c->tag, sizeof ev.u.error.tag);
     ev.u.error.definitive = true;
-    snprintf(ev.u.error.message, sizeof ev.u.error.message, "not sent: %s", lg_strerror(rc));
+    snprintf(ev.u.error.message, sizeof ev.u.error.message, "not sent: %.80s", why);
     p->st.definitive_errors++;
     emit(p, &ev);
 }
@@ -188,6 +193,7 @@ static void start(lg_port_t *p, const lg_cmd_t *c) {
         s->busy = true;
         s->len = 0;
         s->too_big = false;
+        s->unsent = false;
         p->n_busy++;
         p->st.requests++;
         if (s->book) p->st.book_fetches++;
@@ -352,6 +358,14 @@ void lg_port_done(lg_port_t *p, lg_port_slot_t *s, int http, const char *ctype, 
     LG_ASSERT(s->busy);
     p->st.answered++;
     const lg_cmd_t c = s->cmd;
+    if (http == 0 && s->unsent) { /* no connection: it never left, certainly */
+        s->busy = false;
+        p->n_busy--;
+        if (c.kind == LG_CMD_MODIFY) mod_give_back(p, &c);
+        not_sent(p, &c, LG_EIO, why);
+        lg_port_pump(p);
+        return;
+    }
     const char *body = s->body ? s->body : "";
     if (http == 0)
         lg_port_alert(p, LG_ALERT_WARN, LG_EIO, "%s %.20s: no answer (%s): outcome unknown",

@@ -23,6 +23,13 @@ struct lg_ph_sock {
     lg_ph_sock_t *prev, *next; /* the port's open sockets */
 };
 
+/* Failures of setting up a connection: the request cannot have left. */
+static bool never_sent(CURLcode rc) {
+    return rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
+           rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+           rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_UNSUPPORTED_PROTOCOL;
+}
+
 static void check_done(lg_port_t *p) {
     CURLMsg *m;
     int left = 0;
@@ -41,6 +48,7 @@ static void check_done(lg_port_t *p) {
         const char *why = s->too_big ? "answer larger than the port takes"
                                      : (rc == CURLE_OK ? NULL : curl_easy_strerror(rc));
         curl_multi_remove_handle(p->multi, s->easy);
+        s->unsent = never_sent(rc);
         lg_port_done(p, s, s->too_big ? 0 : (int)http, ctype, why);
     }
 }

@@ -40,6 +40,7 @@ typedef struct lg_port_slot {
     char *body;           /* the answer; grown up to LG_PORT_BODY_MAX */
     size_t len, cap;
     bool too_big;
+    bool unsent;          /* failed before a byte of it left (no connection) */
 } lg_port_slot_t;
 
 struct lg_port {

@@ -4,7 +4,8 @@
  * (EC P-256, self-signed, for IP 127.0.0.1) takes orders from the port when the port
  * trusts that certificate (tls_ca_file), over one kept-alive connection; with another
  * certificate as the only trusted one, the handshake is refused, the alert names the
- * certificate, no order connection comes up, and libcurl refuses it too.
+ * certificate, no order connection comes up, and libcurl refuses it too: the order is a
+ * definitive "not sent" error (no connection was made, so it cannot have left).
  */
 #include "port_fixture.h"
 
@@ -206,6 +207,10 @@ static void test_tls_untrusted_refused(void **state) {
     char tag[LG_TAG_MAX + 1];
     send_place(f, 2, 0, tag); /* libcurl, which refuses the certificate as well */
     assert_true(wait_for(f, LG_EV_ORDER_ERROR, tag, 0, 5000));
+    const lg_event_t *e = find(f, LG_EV_ORDER_ERROR, tag);
+    assert_true(e->u.error.definitive); /* no connection, so it certainly never left */
+    assert_non_null(strstr(e->u.error.message, "not sent"));
+    assert_int_equal(stats(f).unknown_outcomes, 0);
     assert_int_equal(t.requests, 0);
     assert_int_equal(stats(f).wire_requests, 0);
     lg_port_close(f->port);
