@@ -5,7 +5,8 @@
  * with a proxy's bare HTML gives an unknown outcome, is never sent the order again,
  * and the connection is made anew; a connection the server closed right after its
  * answer is never written into (the order goes out another way and is acknowledged);
- * idle connections are renewed.
+ * idle connections are renewed; with nobody listening, the failure is alerted once and an
+ * order is a definitive "not sent".
  *
  * The hostile servers are scripted here: a raw TCP server on the same loop that reads
  * whole requests and answers each as its mode says.
@@ -285,6 +286,44 @@ static void test_idle_connections_renewed(void **state) {
         assert_null(strstr(f->alerts[i].text, "order connection"));
 }
 
+static uint32_t alerts_with(fixture_t *f, const char *text) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < f->n_alerts; i++) n += strstr(f->alerts[i].text, text) != NULL;
+    return n;
+}
+
+/* Nobody listens: the order connections keep failing (alerted once, not at every retry),
+ * and an order sent meanwhile goes by libcurl, which cannot connect either: a definitive
+ * "not sent", since no connection was ever made. */
+static void test_nobody_listening(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    uv_tcp_t probe; /* a port that was free a moment ago */
+    uv_tcp_init(&f->loop, &probe);
+    struct sockaddr_in a;
+    uv_ip4_addr("127.0.0.1", 0, &a);
+    assert_int_equal(uv_tcp_bind(&probe, (const struct sockaddr *)&a, 0), 0);
+    int len = sizeof a;
+    uv_tcp_getsockname(&probe, (struct sockaddr *)&a, &len);
+    uv_close((uv_handle_t *)&probe, NULL);
+    char root[64];
+    snprintf(root, sizeof root, "http://127.0.0.1:%d", ntohs(a.sin_port));
+    f->order_conns = 1;
+    start_port(f, root, NULL, "ptoken", NULL, 0);
+    for (int i = 0; i < 100; i++) uv_run(&f->loop, UV_RUN_ONCE); /* ~0.5 s: several retries */
+    assert_int_equal(alerts_with(f, "order connection to 127.0.0.1 failed"), 1);
+    assert_int_equal(stats(f).wire_connects, 0);
+    char tag[LG_TAG_MAX + 1];
+    send_place(f, 7, 0, tag);
+    assert_true(wait_for(f, LG_EV_ORDER_ERROR, tag, 0, 3000));
+    const lg_event_t *e = find(f, LG_EV_ORDER_ERROR, tag);
+    assert_true(e->u.error.definitive);
+    assert_non_null(strstr(e->u.error.message, "not sent"));
+    lg_port_stats_t s = stats(f);
+    assert_int_equal(s.unknown_outcomes, 0);
+    assert_int_equal(s.wire_requests, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_orders_ride_order_connections, setup, teardown),
@@ -294,6 +333,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_closed_connection_never_written_into, setup,
                                         raw_teardown),
         cmocka_unit_test_setup_teardown(test_idle_connections_renewed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nobody_listening, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
