@@ -112,6 +112,7 @@ typedef struct lg_port_stats {
     uint32_t inflight, waiting;   /* on the wire; in the rate queues */
     uint64_t ticker_connects, ticker_disconnects, heartbeats;
     uint64_t wire_requests, wire_connects; /* orders on the order connections; their connects */
+    uint64_t wire_failures; /* connects, handshakes or connections of theirs that failed */
     uint64_t rebuilt;      /* requests built again when they left (they waited in a queue) */
     bool halted, ticker_up;
 } lg_port_stats_t;

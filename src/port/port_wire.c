@@ -111,8 +111,11 @@ static void teardown(lg_pw_conn_t *c, bool failed, const char *why) {
                       "%.120s (orders go through libcurl until it is back)", p->wire.host,
                       state_names[c->state], why);
     if (failed) {
+        p->st.wire_failures++;
         c->failing = true;
-        c->backoff_ms = LG_MIN(c->backoff_ms * 2, (uint64_t)BACKOFF_MAX_MS);
+        /* from at least the minimum: a failure right after a normal close must not retry at once */
+        c->backoff_ms = LG_MIN(LG_MAX(c->backoff_ms * 2, (uint64_t)BACKOFF_MIN_MS),
+                               (uint64_t)BACKOFF_MAX_MS);
     } else {
         c->backoff_ms = 0; /* a normal end (renewal, the server's close): reconnect at once */
     }
@@ -153,11 +156,12 @@ static const char *ssl_why(lg_pw_conn_t *c, const char *what) {
     static char buf[160];
     long v = c->ssl != NULL ? SSL_get_verify_result(c->ssl) : X509_V_OK;
     unsigned long e = ERR_get_error();
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
     if (v != X509_V_OK)
         snprintf(buf, sizeof buf, "%s: certificate not trusted (%s)", what,
                  X509_verify_cert_error_string(v));
     else
-        snprintf(buf, sizeof buf, "%s: %s", what, e ? ERR_reason_error_string(e) : strerror(errno));
+        snprintf(buf, sizeof buf, "%s: %s", what, r != NULL ? r : strerror(errno));
     ERR_clear_error();
     return buf;
 }

@@ -324,6 +324,27 @@ static void test_nobody_listening(void **state) {
     assert_int_equal(s.wire_requests, 0);
 }
 
+/* The server goes away after a connection ended normally (a renewal): the reconnects that
+ * fail back off from the minimum, they do not spin. */
+static void test_failures_back_off_after_a_normal_close(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    char root[64];
+    raw_start(f, RAW_CHUNKED, root, sizeof root);
+    f->order_conns = 1;
+    f->conn_idle_ns = 50 * LG_NS_PER_MS; /* renewed (a normal close) every 50 ms */
+    start_port(f, root, NULL, "ptoken", NULL, 0);
+    uint64_t one = 1;
+    assert_true(run_until(f, conns_up, &one, 3000));
+    uv_close((uv_handle_t *)&g_raw.srv, NULL); /* from now on every reconnect is refused */
+    g_raw.srv.data = NULL;
+    uint64_t end = uv_hrtime() + 700u * 1000000u;
+    while (uv_hrtime() < end) uv_run(&f->loop, UV_RUN_ONCE);
+    lg_port_stats_t s = stats(f);
+    assert_true(s.wire_failures >= 1);
+    assert_true(s.wire_failures <= 4); /* 100, 200, 400 ms apart: not a spin */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_orders_ride_order_connections, setup, teardown),
@@ -334,6 +355,8 @@ int main(void) {
                                         raw_teardown),
         cmocka_unit_test_setup_teardown(test_idle_connections_renewed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nobody_listening, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failures_back_off_after_a_normal_close, setup,
+                                        raw_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
