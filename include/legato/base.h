@@ -48,7 +48,10 @@ _Noreturn void lg_assert_fail(const char *expr, const char *file, int line);
     X(LG_ENOSPACE, -17, "no space")                                           \
     X(LG_EMISMATCH, -18, "broker state disagrees with engine state")          \
     X(LG_ERANGE, -19, "value out of range")                                  \
-    X(LG_ESTOPPED, -20, "stopped at a simulated crash point")
+    X(LG_ESTOPPED, -20, "stopped at a simulated crash point")                 \
+    X(LG_ELIMIT, -21, "a risk limit would be exceeded")                       \
+    X(LG_EMARGIN, -22, "margin insufficient")                                 \
+    X(LG_ENODATA, -23, "market data missing (price or implied volatility)")
 
 typedef enum lg_err {
 #define LG_ERR_ENUM(name, value, text) name = value,
