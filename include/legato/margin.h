@@ -46,8 +46,34 @@ typedef struct lg_margin {
 
 #define LG_MARGIN_MAX_LEGS 64
 
+#define LG_MARGIN_SCENARIOS 16
+
+/* The model's per-unit figures for a set of legs: the weighted P&L of one unit bought
+ * in each scenario, its premium and its exposure. Every term of the margin is linear
+ * in a leg's quantity for a given scenario, so one table answers the margin of any
+ * quantities of the same legs (the margin-shock predictor walks many such states). */
+typedef struct lg_margin_table {
+    uint32_t n;
+    uint32_t und[LG_MARGIN_MAX_LEGS];
+    bool option[LG_MARGIN_MAX_LEGS];
+    double premium[LG_MARGIN_MAX_LEGS]; /* rupees per unit */
+    double expo[LG_MARGIN_MAX_LEGS];    /* exposure margin per unit short, rupees */
+    double pnl[LG_MARGIN_MAX_LEGS][LG_MARGIN_SCENARIOS];
+} lg_margin_table_t;
+
 /* NSE-like defaults for index derivatives. */
 void lg_margin_params_default(lg_margin_params_t *p);
+/* LG_ERANGE naming the field when a parameter is outside its sense (scan ranges in
+ * (0, 1), weights in [0, 1]). */
+int lg_margin_params_check(const lg_margin_params_t *p, char *err, size_t errcap);
+/* Per-unit table of n legs (their qty is ignored). LG_EINVAL for a leg without a
+ * positive spot, or an option without strike, time or volatility. */
+int lg_margin_prepare(const lg_margin_leg_t *legs, uint32_t n, const lg_margin_params_t *p,
+                      lg_margin_table_t *t);
+/* The margin of the table's legs held in quantities qty[0..n) (signed units). */
+void lg_margin_eval(const lg_margin_table_t *t, const lg_qty_t *qty, lg_margin_t *out);
+/* Black-76 value of one unit of the leg at forward fwd (a future: fwd itself). */
+double lg_margin_unit_value(const lg_margin_leg_t *l, double fwd);
 /* The margin of n legs taken together (n <= LG_MARGIN_MAX_LEGS). */
 int lg_margin_calc(const lg_margin_leg_t *legs, uint32_t n, const lg_margin_params_t *p,
                    lg_margin_t *out);

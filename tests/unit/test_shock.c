@@ -1,0 +1,180 @@
+/*
+ * test_shock.c — the margin-shock predictor (shock.h): the call-spread story (a
+ * spread whose finished margin fits is refused under the naive plan, for the state
+ * "short filled, protection pending", and accepted under the ratchet, where that state
+ * cannot be reached); the walk's worst state with slice boundaries equals the one
+ * from the vertices alone (convexity), over random structures; bad legs and
+ * parameters refused by name.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "legato/numeric.h"
+#include "legato/shock.h"
+
+static const double SPOT = 26000.0, T = 7.0 / 365.0, IV = 0.13;
+static const lg_qty_t LOT = 65;
+
+static lg_shock_leg_t opt(lg_kind_t k, double strike, lg_qty_t qty, int8_t cover, uint32_t und) {
+    double p = lg_b76_price(k == LG_KIND_CE, SPOT, strike, T, 0.0, IV);
+    lg_shock_leg_t l = {.cover = cover, .lot = LOT};
+    l.m = (lg_margin_leg_t){.kind = k, .und = und, .spot = SPOT, .strike = strike, .t_years = T,
+                            .iv = IV, .qty = qty, .price = (lg_paise_t)(p * 100.0 + 0.5)};
+    return l;
+}
+
+static lg_shock_result_t walk(const lg_shock_leg_t *legs, uint32_t n, lg_policy_t pol,
+                              uint32_t slices, lg_paise_t avail) {
+    lg_shock_params_t p;
+    lg_shock_params_default(&p);
+    lg_shock_result_t r;
+    assert_int_equal(lg_shock_walk(legs, n, pol, slices, &p, avail, &r), LG_OK);
+    assert_true(r.states > 0);
+    return r;
+}
+
+/* A bear call spread: sell the 26100 call, buy the 26300 call, 10 lots each. */
+static void test_call_spread_story(void **state) {
+    (void)state;
+    lg_shock_leg_t legs[2] = {opt(LG_KIND_CE, 26100, -10 * LOT, 1, 0),
+                              opt(LG_KIND_CE, 26300, 10 * LOT, -1, 0)};
+    lg_shock_result_t probe = walk(legs, 2, LG_POLICY_RATCHET, 4, 0);
+    /* available: room for the ratchet's worst state and a little more */
+    lg_paise_t avail = probe.worst.need + probe.worst.need / 20;
+    lg_shock_result_t rat = walk(legs, 2, LG_POLICY_RATCHET, 4, avail);
+    lg_shock_result_t nai = walk(legs, 2, LG_POLICY_NAIVE, 4, avail);
+    /* a plain pre-check of the finished margin passes */
+    assert_true(nai.finished.margin <= avail);
+    assert_true(rat.fits);
+    assert_false(nai.fits);
+    /* the naive plan's worst: the short filled, its protection pending, shocked up */
+    assert_int_equal(nai.worst.held[0], 10 * LOT);
+    assert_int_equal(nai.worst.held[1], 0);
+    assert_int_equal(nai.worst.direction, 1);
+    assert_true(nai.worst.loss > 0);
+    assert_true(nai.worst.need > nai.worst.margin + nai.worst.loss);
+    /* the ratchet never holds more short than protection */
+    assert_true(rat.worst.held[0] <= rat.worst.held[1]);
+    assert_true(rat.slices_walked);
+    /* protection_first cannot reach the naked state either */
+    assert_true(walk(legs, 2, LG_POLICY_PROTECTION_FIRST, 4, avail).fits);
+    /* the refusal names the state */
+    const char *names[2] = {"NIFTY26DEC26100CE", "NIFTY26DEC26300CE"};
+    char buf[400];
+    lg_shock_describe(legs, 2, names, &nai.worst, avail, buf, sizeof buf);
+    assert_non_null(strstr(buf, "leg 0 short NIFTY26DEC26100CE 650/650"));
+    assert_non_null(strstr(buf, "leg 1 long NIFTY26DEC26300CE 0/650"));
+    assert_non_null(strstr(buf, "move up"));
+}
+
+/* Margin of the finished spread is far below the naked short's: the benefit shows. */
+static void test_spread_benefit_in_states(void **state) {
+    (void)state;
+    lg_shock_leg_t legs[2] = {opt(LG_KIND_PE, 25900, -2 * LOT, 1, 0),
+                              opt(LG_KIND_PE, 25700, 2 * LOT, -1, 0)};
+    lg_shock_result_t nai = walk(legs, 2, LG_POLICY_NAIVE, 2, 0);
+    assert_int_equal(nai.worst.held[0], 2 * LOT);
+    assert_int_equal(nai.worst.held[1], 0);
+    assert_int_equal(nai.worst.direction, -1); /* a short put fears the fall */
+    assert_true(nai.finished.margin * 2 < nai.worst.margin);
+    /* 2 legs × levels {0, 1, 2 lots}: 9 states, all reachable when naive */
+    assert_int_equal(nai.states, 9);
+    lg_shock_result_t rat = walk(legs, 2, LG_POLICY_RATCHET, 2, 0);
+    assert_int_equal(rat.states, 6); /* short <= protection */
+}
+
+/* Worst need with every lot boundary walked equals the vertex walk's, for random
+ * condors, spreads with futures and shared protection (convexity, shock.h). */
+static void test_vertices_are_exact(void **state) {
+    (void)state;
+    lg_rng_t rng;
+    lg_rng_seed(&rng, 42);
+    for (int round = 0; round < 300; round++) {
+        lg_shock_leg_t legs[LG_MAX_LEGS];
+        uint32_t n = 0;
+        uint32_t pairs = 1 + (uint32_t)lg_rng_below(&rng, 2);
+        for (uint32_t k = 0; k < pairs; k++) {
+            lg_kind_t kind = lg_rng_chance(&rng, 0.5) ? LG_KIND_CE : LG_KIND_PE;
+            double sgn = kind == LG_KIND_CE ? 1 : -1;
+            double ks = SPOT + sgn * 50.0 * (double)lg_rng_below(&rng, 6);
+            lg_qty_t qs = (lg_qty_t)(1 + lg_rng_below(&rng, 3)) * LOT;
+            lg_qty_t qp = qs + (lg_qty_t)lg_rng_below(&rng, 2) * LOT;
+            uint32_t p = n;
+            legs[n++] = opt(kind, ks + sgn * 100.0 * (double)(1 + lg_rng_below(&rng, 3)), qp, -1, 0);
+            legs[n++] = opt(kind, ks, -qs, (int8_t)p, 0);
+            if (lg_rng_chance(&rng, 0.3) && qp > qs) /* a second short on the same cover */
+                legs[n - 1].m.qty = -(qs - LOT > 0 ? qs - LOT : LOT),
+                legs[n++] = opt(kind, ks + sgn * 50.0, -LOT, (int8_t)p, 0);
+        }
+        if (lg_rng_chance(&rng, 0.3)) {
+            lg_shock_leg_t f = {.cover = -1, .lot = LOT};
+            f.m = (lg_margin_leg_t){.kind = LG_KIND_FUT, .spot = SPOT, .qty = LOT,
+                                    .price = (lg_paise_t)(SPOT * 100)};
+            f.m.qty = lg_rng_chance(&rng, 0.5) ? LOT : -LOT;
+            legs[n++] = f;
+        }
+        for (int pol = 0; pol <= LG_POLICY_NAIVE; pol++) {
+            lg_shock_result_t v = walk(legs, n, (lg_policy_t)pol, 0, 0);
+            lg_shock_result_t a = walk(legs, n, (lg_policy_t)pol, 4, 0);
+            if (!a.slices_walked) continue;
+            assert_true(a.states >= v.states);
+            lg_paise_t d = a.worst.need - v.worst.need;
+            if (d > 2 || d < -2) {
+                fprintf(stderr, "round %d policy %d: slices %lld vertices %lld\n", round, pol,
+                        (long long)a.worst.need, (long long)v.worst.need);
+                fail();
+            }
+        }
+    }
+}
+
+static void test_refusals(void **state) {
+    (void)state;
+    lg_shock_params_t p;
+    lg_shock_params_default(&p);
+    lg_shock_result_t r;
+    lg_shock_leg_t legs[2] = {opt(LG_KIND_CE, 26100, -LOT, 1, 0), opt(LG_KIND_CE, 26300, LOT, -1, 0)};
+    lg_shock_leg_t bad[2] = {legs[0], legs[1]};
+    bad[0].m.qty = -LOT - 1; /* not whole lots */
+    assert_int_equal(lg_shock_walk(bad, 2, LG_POLICY_RATCHET, 2, &p, 0, &r), LG_EINVAL);
+    bad[0] = legs[0];
+    bad[1].m.qty = -LOT; /* cover is a short */
+    assert_int_equal(lg_shock_walk(bad, 2, LG_POLICY_RATCHET, 2, &p, 0, &r), LG_EINVAL);
+    bad[1] = legs[1];
+    bad[1].m.kind = LG_KIND_PE; /* a put cannot cover a call */
+    assert_int_equal(lg_shock_walk(bad, 2, LG_POLICY_RATCHET, 2, &p, 0, &r), LG_EINVAL);
+    bad[1] = legs[1];
+    bad[1].m.iv = 0; /* no volatility */
+    assert_int_equal(lg_shock_walk(bad, 2, LG_POLICY_RATCHET, 2, &p, 0, &r), LG_EINVAL);
+    assert_int_equal(lg_shock_walk(legs, 0, LG_POLICY_RATCHET, 2, &p, 0, &r), LG_EINVAL);
+    assert_int_equal(lg_shock_walk(legs, 2, (lg_policy_t)7, 2, &p, 0, &r), LG_EINVAL);
+    char err[96];
+    p.addon = -0.5;
+    assert_int_equal(lg_shock_params_check(&p, err, sizeof err), LG_ERANGE);
+    assert_non_null(strstr(err, "addon"));
+    lg_shock_params_default(&p);
+    p.margin.price_scan = 0;
+    assert_int_equal(lg_shock_params_check(&p, err, sizeof err), LG_ERANGE);
+    assert_non_null(strstr(err, "price_scan"));
+    lg_shock_params_default(&p);
+    p.worst_move = 1.5;
+    assert_int_equal(lg_shock_params_check(&p, err, sizeof err), LG_ERANGE);
+    assert_non_null(strstr(err, "worst_move"));
+    lg_shock_params_default(&p);
+    assert_int_equal(lg_shock_params_check(&p, err, sizeof err), LG_OK);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_call_spread_story),
+        cmocka_unit_test(test_spread_benefit_in_states),
+        cmocka_unit_test(test_vertices_are_exact),
+        cmocka_unit_test(test_refusals),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
