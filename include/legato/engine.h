@@ -13,6 +13,7 @@
 
 #include "legato/event.h"
 #include "legato/instrument.h"
+#include "legato/risk.h"
 
 typedef enum lg_gstate {
     LG_GS_CREATED = 0,
@@ -30,7 +31,6 @@ typedef enum lg_gstate {
     LG_GS__COUNT
 } lg_gstate_t;
 
-typedef enum lg_tstate { LG_TS_ACTIVE = 0, LG_TS_REDUCING, LG_TS_HALTED } lg_tstate_t;
 
 /* Why a group or the trading state moved (journaled with the transition). */
 typedef enum lg_reason {
