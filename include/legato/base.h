@@ -71,5 +71,8 @@ const char *lg_errname(int err);
 
 /* Bounded string copy that always terminates; returns LG_ERANGE if truncated. */
 int lg_strlcpy(char *dst, const char *src, size_t cap);
+/* Formats an error message into err (cap bytes; err may be NULL) and returns rc, so
+ * that a refusal reads `return lg_errf(err, cap, LG_EINVAL, "field %s ...", name);`. */
+int lg_errf(char *err, size_t cap, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

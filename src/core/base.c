@@ -5,6 +5,7 @@
  */
 #include "legato/base.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,15 @@ const char *lg_errname(int err) {
     default:
         return "LG_E?";
     }
+}
+
+int lg_errf(char *err, size_t cap, int rc, const char *fmt, ...) {
+    if (err == NULL || cap == 0) return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, cap, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 int lg_strlcpy(char *dst, const char *src, size_t cap) {

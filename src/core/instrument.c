@@ -44,14 +44,6 @@ typedef struct span {
     bool quoted;
 } span_t;
 
-static void set_err(char *err, size_t errcap, const char *fmt, ...) {
-    if (err == NULL || errcap == 0) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errcap, fmt, ap);
-    va_end(ap);
-}
-
 static bool span_is(span_t s, const char *lit) {
     size_t n = strlen(lit);
     return s.n == n && memcmp(s.p, lit, n) == 0;
@@ -256,7 +248,7 @@ static int freeze_row(lg_freeze_table_t *t, span_t line, uint32_t no, bool *head
                       char *err, size_t errcap) {
     const char *comma = memchr(line.p, ',', line.n);
     if (comma == NULL || memchr(comma + 1, ',', line.n - (size_t)(comma - line.p) - 1)) {
-        set_err(err, errcap, "freeze line %u: expected 'underlying,freeze_qty', got '%.*s'",
+        (void)lg_errf(err, errcap, LG_OK, "freeze line %u: expected 'underlying,freeze_qty', got '%.*s'",
                 no, qlen(line), line.p);
         return LG_EPARSE;
     }
@@ -267,12 +259,12 @@ static int freeze_row(lg_freeze_table_t *t, span_t line, uint32_t no, bool *head
     if (was_first && !has_digit(qty)) return LG_OK; /* a header line: "underlying,freeze_qty" */
     int64_t q;
     if (!parse_int(qty, &q) || q <= 0 || q > FREEZE_QTY_MAX) {
-        set_err(err, errcap, "freeze line %u: freeze_qty '%.*s' must be a whole number in 1..%lld",
+        (void)lg_errf(err, errcap, LG_OK, "freeze line %u: freeze_qty '%.*s' must be a whole number in 1..%lld",
                 no, qlen(qty), qty.p, (long long)FREEZE_QTY_MAX);
         return LG_EPARSE;
     }
     if (!underlying_ok(name)) {
-        set_err(err, errcap, "freeze line %u: underlying '%.*s' must be 1..%d of A-Z 0-9 & -", no,
+        (void)lg_errf(err, errcap, LG_OK, "freeze line %u: underlying '%.*s' must be 1..%d of A-Z 0-9 & -", no,
                 qlen(name), name.p, LG_UNDERLYING_MAX - 1);
         return LG_EPARSE;
     }
@@ -280,11 +272,11 @@ static int freeze_row(lg_freeze_table_t *t, span_t line, uint32_t no, bool *head
     bool fits = span_copy(key, sizeof key, name);
     LG_ASSERT(fits); /* underlying_ok checked the length */
     if (lg_freeze_lookup(t, key) != 0) {
-        set_err(err, errcap, "freeze line %u: underlying '%s' appears twice", no, key);
+        (void)lg_errf(err, errcap, LG_OK, "freeze line %u: underlying '%s' appears twice", no, key);
         return LG_EPARSE;
     }
     if (t->n == LG_FREEZE_MAX_ROWS) {
-        set_err(err, errcap, "freeze line %u: more than %d rows", no, LG_FREEZE_MAX_ROWS);
+        (void)lg_errf(err, errcap, LG_OK, "freeze line %u: more than %d rows", no, LG_FREEZE_MAX_ROWS);
         return LG_ENOSPACE;
     }
     memcpy(t->rows[t->n].underlying, key, sizeof key);
@@ -305,7 +297,7 @@ int lg_freeze_table_parse(lg_freeze_table_t *t, const char *text, size_t len, ch
     while (no < UINT32_MAX && next_line(text, len, &pos, &line)) { /* pos grows each time */
         no++;
         if (memchr(line.p, '\0', line.n) != NULL) {
-            set_err(err, errcap, "freeze line %u: NUL byte", no);
+            (void)lg_errf(err, errcap, LG_OK, "freeze line %u: NUL byte", no);
             return LG_EPARSE;
         }
         span_t c = freeze_content(line);
@@ -314,7 +306,7 @@ int lg_freeze_table_parse(lg_freeze_table_t *t, const char *text, size_t len, ch
         if (rc != LG_OK) return rc;
     }
     *t = tmp;
-    set_err(err, errcap, "%s", "");
+    (void)lg_errf(err, errcap, LG_OK, "%s", "");
     return LG_OK;
 }
 
@@ -661,6 +653,6 @@ int lg_instruments_load_csv(lg_instruments_t *m, const char *csv, size_t len,
         if (span_trim(line).n > 0) first = false;
     }
     if (skipped != NULL) *skipped = skip;
-    set_err(err, errcap, "%s", "");
+    (void)lg_errf(err, errcap, LG_OK, "%s", "");
     return LG_OK;
 }
