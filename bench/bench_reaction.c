@@ -152,6 +152,10 @@ static int run(const char *name, lg_durability_t dur, bool reaction, bool libcur
         fprintf(stderr, "%s: ticker did not connect\n", name);
         return 1;
     }
+    if ((rc = rig_prime(&b->r)) != 0) {
+        fprintf(stderr, "%s: no market data or margins (step %d)\n", name, rc);
+        return 1;
+    }
     uv_timer_t timer;
     uv_timer_init(&b->r.loop, &timer);
     timer.data = b;

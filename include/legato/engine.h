@@ -53,6 +53,11 @@ typedef enum lg_reason {
     LG_WHY_RESUME,        /* a person resumed trading */
     LG_WHY_RECOVERED,     /* recovery: rebuilt from the broker's order book, or an
                              adopted order showed a decision the journal lost */
+    LG_WHY_LOSS_LIMIT,    /* the day's loss reached the daily loss limit */
+    LG_WHY_MARGIN,        /* available margin fell below the floor */
+    LG_WHY_SESSION,       /* the broker session was lost */
+    LG_WHY_GREEKS,        /* a portfolio greek passed its limit */
+    LG_WHY_RISK,          /* the risk engine refused the group (limits, margin shock) */
     LG_WHY__COUNT
 } lg_reason_t;
 
@@ -79,6 +84,10 @@ typedef struct lg_engine_config {
     lg_ns_t positions_check_ns;   /* retry interval of the HEDGED positions check */
     uint16_t positions_checks;    /* checks before a mismatch is reported */
     lg_ns_t finished_retain_ns;   /* keep finished groups this long before reuse */
+    int8_t risk_off;              /* 1: no margin, greeks or pre-trade limits (tests of the
+                                     lifecycle alone; the daemon refuses it) */
+    lg_ns_t greeks_watch_ns;      /* portfolio greeks re-checked on ticks at most this often */
+    lg_risk_config_t risk;        /* sizing, limits, margin shock, kill triggers (risk.h) */
 } lg_engine_config_t;
 
 void lg_engine_config_default(lg_engine_config_t *c);
@@ -128,6 +137,8 @@ typedef struct lg_group_view {
 } lg_group_view_t;
 
 int lg_engine_group(const lg_engine_t *e, uint32_t id, lg_group_view_t *v);
+/* Just the state (cheap): LG_EUNKNOWN_GROUP when the pool does not hold the group. */
+int lg_engine_group_state(const lg_engine_t *e, uint32_t id, lg_gstate_t *state);
 /* Order of a group by child index (0 .. n_orders-1); NULL past the end. */
 const lg_order_t *lg_engine_group_order(const lg_engine_t *e, uint32_t id, uint32_t child);
 lg_tstate_t lg_engine_trading_state(const lg_engine_t *e);
@@ -144,6 +155,9 @@ const lg_order_t *lg_engine_order_by_tag(const lg_engine_t *e, const char *tag);
  * errors, positions and controls are applied as bookkeeping and groups decide nothing
  * (no timer work, no new group, no exit) until RECOVERED. */
 bool lg_engine_recovering(const lg_engine_t *e);
+/* The last price (paise, 0 unknown) and implied volatility (0 unknown) the engine has
+ * for an instrument; LG_EINSTRUMENT for a token outside the master. */
+int lg_engine_price(const lg_engine_t *e, uint32_t token, lg_paise_t *ltp, double *iv);
 /* Net units the engine believes the account holds in the instrument. */
 lg_qty_t lg_engine_position(const lg_engine_t *e, uint32_t token);
 /* Ids of groups in the pool, in id order, up to max. */
@@ -154,9 +168,31 @@ uint64_t lg_engine_digest(const lg_engine_t *e);
 typedef struct lg_engine_stats {
     uint64_t steps, errors, cmds, deferred;
     uint64_t groups_submitted, groups_rejected, emergencies, halts;
+    uint64_t intents, sized, risk_refused;
     uint32_t groups_live, orders_in_use;
 } lg_engine_stats_t;
 void lg_engine_stats(const lg_engine_t *e, lg_engine_stats_t *s);
+
+/* The risk engine's picture: margin, reservations, the day's P&L. */
+typedef struct lg_risk_view {
+    bool margins_known;
+    lg_paise_t available;  /* the last margin snapshot */
+    lg_paise_t reserved;   /* worst-state needs of groups not yet in a snapshot */
+    int64_t cash;          /* Σ sells − buys of every fill, paise */
+    int64_t mark;          /* Σ position × last price, paise */
+    int64_t day_pnl;       /* cash + mark */
+    uint32_t unpriced;     /* held instruments without a price (P&L incomplete) */
+    uint32_t orders_last_minute;
+} lg_risk_view_t;
+void lg_engine_risk(const lg_engine_t *e, lg_risk_view_t *v);
+/* How a group was sized: units (0 for an explicit group), the deciding bound and the
+ * need of its worst partial-fill state. */
+typedef struct lg_sizing_view {
+    uint32_t units;
+    lg_bound_t bound;
+    lg_paise_t worst_need;
+} lg_sizing_view_t;
+int lg_engine_sizing(const lg_engine_t *e, uint32_t group, lg_sizing_view_t *v);
 
 const char *lg_gstate_name(lg_gstate_t s);
 const char *lg_tstate_name(lg_tstate_t s);

@@ -45,6 +45,28 @@ typedef struct lg_group_spec {
     lg_ns_t entry_timeout_ns; /* 0 = engine default */
 } lg_group_spec_t;
 
+/* An intent: what a strategy wants, with no quantity. One unit of the structure is
+ * every leg's ratio in lots; the risk engine decides how many units (risk.h). */
+typedef struct lg_intent_leg {
+    uint32_t token;
+    int8_t side;            /* +1 buy, -1 sell (before direction) */
+    int8_t covered_by;      /* shorts: index of the protection leg, -1 = default pairing */
+    uint16_t ratio;         /* lots per unit, >= 1 */
+    lg_paise_t limit_price; /* 0: protected MARKET */
+} lg_intent_leg_t;
+
+typedef struct lg_intent {
+    uint32_t n_legs;
+    lg_intent_leg_t legs[LG_MAX_LEGS];
+    int8_t direction;        /* +1 the structure as given, -1 every side reversed */
+    int8_t policy;           /* lg_policy_t, -1 = engine default */
+    int8_t on_incomplete;    /* lg_incomplete_t, -1 = engine default */
+    double confidence;       /* (0, 1]: scales the size */
+    lg_paise_t decision_price; /* Σ side·ratio·price the strategy decided on (+ debit) */
+    lg_paise_t broker_margin;  /* live: the broker's basket margin of one unit, 0 unknown */
+    lg_ns_t entry_timeout_ns;  /* 0 = engine default */
+} lg_intent_t;
+
 /* ---- events in ------------------------------------------------------------------ */
 
 typedef enum lg_ev_kind {
@@ -59,6 +81,9 @@ typedef enum lg_ev_kind {
     LG_EV_POSITIONS,     /* the broker's net positions */
     LG_EV_CONNECTION,    /* broker connection up / down */
     LG_EV_ADOPT,         /* recovery: an order the broker has and the engine does not */
+    LG_EV_INTENT,        /* a strategy's intent: the risk engine sizes it into a group */
+    LG_EV_MARGINS,       /* the broker's margin snapshot (available funds) */
+    LG_EV_BAND,          /* an instrument's circuit band (from a quote) */
     LG_EV__COUNT
 } lg_ev_kind_t;
 
@@ -119,7 +144,17 @@ typedef struct lg_event {
         } positions;
         struct {
             bool up;
+            bool session_lost; /* the broker refused the session (token expired or revoked) */
         } connection;
+        lg_intent_t intent;
+        struct {
+            lg_paise_t available; /* margin available for new positions (Kite: equity net) */
+            lg_paise_t used;      /* margin blocked by positions and orders (utilised debits) */
+        } margins;
+        struct {
+            uint32_t token;
+            lg_paise_t lo, hi; /* lower and upper circuit limits, 0 < lo <= hi */
+        } band;
     } u;
 } lg_event_t;
 
@@ -130,6 +165,7 @@ typedef enum lg_cmd_kind {
     LG_CMD_CANCEL,
     LG_CMD_QUERY_ORDER,     /* look an order up by tag (UNKNOWN or silent orders) */
     LG_CMD_QUERY_POSITIONS, /* ask for net positions */
+    LG_CMD_QUERY_MARGINS,   /* ask for the margin snapshot (LG_EV_MARGINS) */
     LG_CMD_MODIFY,          /* change an open order (broker_id, otype, qty, price, trigger,
                                mprot_pct): the shell's, sent through the broker port, which
                                keeps Kite's 25 modifications an order; the engine does not
@@ -157,6 +193,8 @@ typedef enum lg_rec_kind {
     LG_REC_TRADING_STATE,   /* a: from, b: to, c: reason */
     LG_REC_PNL,             /* group realised P&L when it becomes flat; a: paise */
     LG_REC_ERROR,           /* a: lg_err_t code, tag if an order was named */
+    LG_REC_SIZING,          /* a group's size: a: units (0: explicit), b: lg_bound_t,
+                               c: the worst partial-fill state's need, paise */
 } lg_rec_kind_t;
 
 typedef struct lg_record {
@@ -168,7 +206,7 @@ typedef struct lg_record {
 
 typedef enum lg_alert_level { LG_ALERT_INFO = 0, LG_ALERT_WARN, LG_ALERT_ERROR, LG_ALERT_CRITICAL } lg_alert_level_t;
 
-#define LG_ALERT_TEXT_MAX 160
+#define LG_ALERT_TEXT_MAX 320
 
 typedef struct lg_alert {
     lg_alert_level_t level;

@@ -47,6 +47,7 @@ typedef struct lg_harness_config {
                                     commit (the runner's group commit) */
     uint32_t sim_max_orders;     /* exchange model's order book (default 16 384) */
     uint32_t sim_max_pending;    /* exchange model's event queue (default 65 536) */
+    lg_paise_t funds;            /* the simulated account's opening balance (₹5 crore) */
 } lg_harness_config_t;
 
 void lg_harness_config_default(lg_harness_config_t *c);

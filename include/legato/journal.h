@@ -24,9 +24,16 @@
  *     TIMER         (nothing)
  *     CONTROL       u8 op (lg_control_op_t), u32 group
  *     POSITIONS     u32 n (<= LG_JRNL_MAX_ROWS), n × { u32 token, i64 qty }
- *     CONNECTION    u8 up
+ *     CONNECTION    u8: 0 down, 1 up, 2 down because the broker session was lost
  *     ADOPT         the ORDER_UPDATE fields, then u32 token, i8 side, u8 otype
  *                   (lg_otype_t), i64 price, i64 trigger
+ *     INTENT        u32 n_legs (<= LG_MAX_LEGS), n_legs × { u32 token, i8 side,
+ *                   i8 covered_by, u16 ratio, i64 limit_price }, i8 direction,
+ *                   i8 policy (-1..2), i8 on_incomplete (-1..1), f64 confidence,
+ *                   i64 decision_price, i64 broker_margin, i64 entry_timeout_ns
+ *     MARGINS       i64 available, i64 used
+ *     BAND          u32 token, i64 lo, i64 hi
+ *   f64  = the IEEE-754 bits as a u64; NaN and infinities are refused.
  *   record   u32 group, str tag, i64 a, i64 b, i64 c          (kind: lg_rec_kind_t)
  *   cmd      u8 risk_reducing, str tag, str broker_id, u32 token, i8 side,
  *            u8 otype (lg_otype_t), i16 mprot_pct, i64 qty (>= 0), i64 price,

@@ -197,6 +197,10 @@ void lg_kite_update_event(const lg_adopt_t *o, lg_event_t *ev);
  * rows[0..cap) (the event points at them). LG_OK, or the decoder's error (no event). */
 int lg_kite_positions_event(const char *body, size_t len, lg_position_row_t *rows, uint32_t cap,
                             lg_event_t *ev, char *err, size_t errcap);
+/* GET /user/margins into LG_EV_MARGINS: available = equity net, used = utilised debits.
+ * A missing or mistyped field is refused naming its path (lg_kite_parse_margins). */
+int lg_kite_margins_event(const char *body, size_t len, lg_event_t *ev, char *err,
+                          size_t errcap);
 
 /* ---- answers, written (the simulator's side) ------------------------------------------ */
 

@@ -130,6 +130,10 @@ int lg_order_on_ack(lg_order_t *o, const char *broker_id, lg_ns_t now);
  * For an UNKNOWN order a definitive error is a look-up that found nothing: it stays
  * UNKNOWN until LG_ORDER_NOT_FOUND_CONFIRM such answers, then REJECTED. */
 int lg_order_on_send_error(lg_order_t *o, bool definitive, lg_ns_t now);
+/* Recovery: an order in doubt (SENT or UNKNOWN, never acked, nothing filled) that the
+ * broker's book does not show and a later attempt superseded is REJECTED.
+ * LG_ESTATE for any other order. */
+int lg_order_supersede(lg_order_t *o, lg_ns_t now);
 /* Applies an update idempotently. Errors (state untouched): LG_EOVERFILL when filled
  * exceeds the order quantity, LG_EPRICE for a negative average price, LG_EQTY for a
  * quantity that differs from the order's, LG_EMISMATCH for a broker id that differs,

@@ -14,8 +14,8 @@
  *                reserved) × margin_use, over the worst shocked partial-fill state of
  *                one unit (shock.h), or the broker's basket margin for one unit when
  *                that is larger.
- *   by delta     the largest k with |portfolio Δ + k·Δ(unit)| ≤ delta_limit, for the
- *   by vega      underlying the structure trades (vega likewise).
+ *   by delta     the largest k with |portfolio Δ + k·Δ(unit)| ≤ greeks.max_delta, for
+ *   by vega      the underlying the structure trades (vega likewise; greeks.h).
  *   by caps      max_lots_group, max_notional_group, max_units.
  *   by loss      past half the daily loss limit: loss_throttle (25%) of what the other
  *                bounds allow; past the limit: nothing (and the kill switch).
@@ -28,6 +28,7 @@
 #ifndef LEGATO_RISK_H
 #define LEGATO_RISK_H
 
+#include "legato/greeks.h"
 #include "legato/instrument.h"
 #include "legato/shock.h"
 
@@ -59,10 +60,7 @@ typedef struct lg_risk_config {
     lg_paise_t margin_floor;      /* available margin below this: kill switch (0: none) */
     lg_paise_t daily_loss_limit;  /* > 0 required: past it, kill switch */
     double loss_throttle;         /* size multiplier past half the loss limit, [0, 1) */
-    double delta_limit;           /* |Δ| per underlying, units of the underlying (0: none) */
-    double vega_limit;            /* |vega| per underlying, rupees per vol point (0: none) */
-    double gamma_limit;           /* |gamma| per underlying (0: none) */
-    double theta_limit;           /* |theta| per underlying, rupees per day (0: none) */
+    lg_greeks_limits_t greeks;    /* per underlying, units of greeks.h (0: none) */
     lg_vol_band_t vol_bands[LG_VOL_BANDS];
     uint32_t n_vol_bands;
     uint32_t max_units;           /* structure units one intent may size to, >= 1 */
@@ -110,9 +108,6 @@ typedef struct lg_size_result {
 int lg_risk_size(const lg_risk_config_t *c, const lg_size_input_t *in, lg_size_result_t *r);
 /* The multiplier of the highest band `iv` reaches (1 with no bands). */
 double lg_risk_vol_mult(const lg_risk_config_t *c, double iv);
-/* Largest k >= 0 with |now + k·unit| <= limit (UINT32_MAX when unit does not add to
- * |now| or limit is 0); 0 when even k = 1 breaks it. */
-uint32_t lg_risk_fit(double now, double unit, double limit);
 const char *lg_bound_name(lg_bound_t b);
 
 /* ---- pre-trade validation ------------------------------------------------------------ */

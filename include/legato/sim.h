@@ -43,6 +43,8 @@ typedef struct lg_sim_knobs {
     double jump_pct;            /* jump size, standard deviation in percent */
     double circuit_pct;         /* options' circuit band, percent around reference */
     lg_ns_t tick_interval_ns;   /* market data for subscribed instruments */
+    uint32_t option_tick_every; /* options tick every this many rounds (futures: every
+                                   round), as a busy chain's thinner strikes do; >= 1 */
     lg_ns_t step_ns;            /* underlying evolves at this granularity */
     lg_ns_t circuit_flex_ns;    /* a band the fair value has stayed beyond this long is
                                    re-centred on it (the exchange flexes it); 0 = never */
@@ -57,6 +59,7 @@ typedef struct lg_sim_config {
      * 30 days before the first underlying's expiry day. Give the engine the same
      * value (lg_engine_config_t.clock_offset_ns; see lg_sim_clock_offset). */
     lg_ns_t clock_offset_ns;
+    lg_paise_t funds;        /* the account's opening balance (margins); 0: ₹1 crore */
 } lg_sim_config_t;
 
 /* Default, fault-free knobs (latency of a few ms, no rejections). */
@@ -123,6 +126,9 @@ lg_sim_knobs_t *lg_sim_knobs(lg_sim_t *s);
 lg_qty_t lg_sim_position(const lg_sim_t *s, uint32_t token);  /* net units */
 int64_t lg_sim_cash(const lg_sim_t *s);                        /* Σ sells − buys, paise·units */
 lg_paise_t lg_sim_ltp(const lg_sim_t *s, uint32_t token);
+/* The broker's margin snapshot now: the scenario margin of the positions (used) and
+ * the funds left for new positions (opening balance + mark-to-market − used). */
+void lg_sim_margins(const lg_sim_t *s, lg_paise_t *available, lg_paise_t *used);
 double lg_sim_underlying(const lg_sim_t *s, int underlying);
 uint32_t lg_sim_orders_with_tag(const lg_sim_t *s, const char *tag); /* count at the exchange */
 uint32_t lg_sim_order_count(const lg_sim_t *s);

@@ -107,7 +107,7 @@ static void adopt_fill(lg_engine_t *e, lg_group_t *g, lg_leg_t *l, const lg_orde
     if (r->fill_delta == 0) return;
     if (o->id.purpose == LG_PURPOSE_ENTRY) l->entry_filled += r->fill_delta;
     else l->rev_filled += r->fill_delta;
-    e->pos[l->ins_index] += o->side * r->fill_delta;
+    lg_risk_fill(e, l->ins_index, o->side * r->fill_delta, r->value_delta);
     g->cash -= o->side * r->value_delta;
     lg_eng_record(e, LG_REC_FILL, g->id, o->tag, o->token, o->side * r->fill_delta,
                   r->value_delta);
@@ -233,7 +233,33 @@ static bool entry_failed(const lg_engine_t *e, const lg_group_t *g) {
 }
 
 /* What the whole book tells a group (see the header). */
+/* A reversal in doubt (sent, never acked: the broker's book did not show it) with a
+ * later attempt of the same leg that the broker does show was final before that
+ * attempt left — a reversal is sent again only once its predecessor was rejected or
+ * its cancel confirmed — and, absent from the book, never reached the broker. The
+ * journal lost its rejection (a crash between the send and the commit); counting it
+ * as still able to fill would make the leg's reversals exceed what it holds. */
+static void settle_superseded(lg_engine_t *e, lg_group_t *g) {
+    for (uint32_t i = 0; i < g->n_orders; i++) {
+        lg_order_t *o = lg_eng_order(e, g, i);
+        if (o->id.purpose == LG_PURPOSE_ENTRY || o->broker_id[0] != '\0' || o->filled != 0 ||
+            (o->state != LG_OS_SENT && o->state != LG_OS_UNKNOWN))
+            continue;
+        bool later = false;
+        for (uint32_t j = 0; j < g->n_orders && !later; j++) {
+            const lg_order_t *p = lg_eng_order(e, g, j);
+            later = p->id.leg == o->id.leg && p->id.purpose == o->id.purpose &&
+                    p->id.attempt > o->id.attempt && p->broker_id[0] != '\0';
+        }
+        if (!later || !lg_eng_room(e, 0, 1)) continue;
+        lg_ostate_t from = o->state;
+        if (lg_order_supersede(o, e->now) == LG_OK)
+            lg_eng_record(e, LG_REC_ORDER_STATE, g->id, o->tag, from, o->state, o->filled);
+    }
+}
+
 static void recovered_decide(lg_engine_t *e, lg_group_t *g) {
+    settle_superseded(e, g);
     if (g->rebuilt) {
         rebuilt_legs(g);
         lg_group_transition(e, g, LG_GS_VALIDATED, LG_WHY_RECOVERED);

@@ -35,7 +35,10 @@ void lg_engine_config_default(lg_engine_config_t *c) {
         .positions_check_ns = 500 * LG_NS_PER_MS,
         .positions_checks = 10,
         .finished_retain_ns = 60 * LG_NS_PER_S,
+        .risk_off = 0,
+        .greeks_watch_ns = 1 * LG_NS_PER_S,
     };
+    lg_risk_config_default(&c->risk);
 }
 
 static int config_check(const lg_engine_config_t *c) {
@@ -53,7 +56,9 @@ static int config_check(const lg_engine_config_t *c) {
     if (c->emergency_max_failures == 0 || c->emergency_retry_ns <= 0) return LG_EINVAL;
     if (c->reversal_fill_ns <= 0) return LG_EINVAL;
     if (c->order_silence_ns <= 0 || c->positions_check_ns <= 0) return LG_EINVAL;
-    return LG_OK;
+    if (c->risk_off != 0 && c->risk_off != 1) return LG_EINVAL;
+    if (c->greeks_watch_ns <= 0) return LG_EINVAL;
+    return lg_risk_config_check(&c->risk, NULL, 0);
 }
 
 /* For every instrument, the nearest-expiry future of its underlying (start-up only:
@@ -105,6 +110,10 @@ int lg_engine_create(const lg_engine_config_t *cfg, const lg_instruments_t *mast
         e->groups[i].enter_pos = LG_NO_INDEX;
     }
     link_futures(e);
+    if (lg_risk_eng_init(e) != LG_OK) {
+        lg_engine_destroy(e);
+        return LG_EPOOL_FULL;
+    }
     *out = e;
     return LG_OK;
 }
@@ -120,6 +129,7 @@ void lg_engine_destroy(lg_engine_t *e) {
     free(e->ltp);
     free(e->iv);
     free(e->fut_of);
+    lg_risk_eng_free(e);
     free(e);
 }
 
@@ -159,9 +169,16 @@ static int dispatch(lg_engine_t *e, const lg_event_t *ev) {
     case LG_EV_CONTROL: return lg_eng_on_control(e, ev);
     case LG_EV_POSITIONS: return lg_eng_on_positions(e, ev);
     case LG_EV_ADOPT: return lg_eng_on_adopt(e, ev);
+    case LG_EV_INTENT: return lg_eng_on_intent(e, ev);
+    case LG_EV_MARGINS: return lg_eng_on_margins(e, ev);
+    case LG_EV_BAND: return lg_eng_on_band(e, ev);
     case LG_EV_CONNECTION:
+        if (ev->u.connection.up && ev->u.connection.session_lost)
+            return lg_eng_refuse(e, LG_EINVAL, 0, NULL, "connection up with its session lost");
         lg_eng_alert(e, ev->u.connection.up ? LG_ALERT_INFO : LG_ALERT_WARN, 0, 0,
-                     "broker connection %s", ev->u.connection.up ? "up" : "down");
+                     "broker connection %s%s", ev->u.connection.up ? "up" : "down",
+                     ev->u.connection.session_lost ? " (session lost)" : "");
+        if (ev->u.connection.session_lost) lg_eng_on_session_lost(e);
         return LG_OK;
     default:
         return lg_eng_refuse(e, LG_EINVAL, 0, NULL, "event kind %d unknown", (int)ev->kind);
@@ -276,5 +293,47 @@ uint64_t lg_engine_digest(const lg_engine_t *e) {
         }
     }
     for (uint32_t i = 0; i < e->master->n; i++) h = fnv(h, &e->pos[i], sizeof e->pos[i]);
+    h = fnv(h, &e->cash_total, sizeof e->cash_total);
+    h = fnv(h, &e->reserved, sizeof e->reserved);
+    h = fnv(h, &e->margin_avail, sizeof e->margin_avail);
     return h;
+}
+
+int lg_engine_group_state(const lg_engine_t *e, uint32_t id, lg_gstate_t *state) {
+    LG_ASSERT(e != NULL && state != NULL);
+    const lg_group_t *g = lg_eng_group_const(e, id);
+    if (g == NULL) return LG_EUNKNOWN_GROUP;
+    *state = g->state;
+    return LG_OK;
+}
+
+int lg_engine_price(const lg_engine_t *e, uint32_t token, lg_paise_t *ltp, double *iv) {
+    LG_ASSERT(e != NULL && ltp != NULL && iv != NULL);
+    const lg_instrument_t *ins = lg_instruments_find(e->master, token);
+    if (ins == NULL) return LG_EINSTRUMENT;
+    uint32_t idx = (uint32_t)(ins - e->master->items);
+    *ltp = e->ltp[idx];
+    *iv = lg_eng_solve_iv(e, idx);
+    return LG_OK;
+}
+
+void lg_engine_risk(const lg_engine_t *e, lg_risk_view_t *v) {
+    LG_ASSERT(e != NULL && v != NULL);
+    uint32_t recent = 0;
+    for (uint32_t k = 0; k < e->ring_n; k++) {
+        uint32_t cap = e->cfg.risk.max_orders_minute > 0 ? e->cfg.risk.max_orders_minute : 1;
+        if (e->sent_ring[(e->ring_head + k) % cap] > e->now - 60 * LG_NS_PER_S) recent++;
+    }
+    *v = (lg_risk_view_t){.margins_known = e->margins_known, .available = e->margin_avail,
+                          .reserved = e->reserved, .cash = e->cash_total, .mark = e->mark,
+                          .day_pnl = e->cash_total + e->mark, .unpriced = e->unpriced,
+                          .orders_last_minute = recent};
+}
+
+int lg_engine_sizing(const lg_engine_t *e, uint32_t group, lg_sizing_view_t *v) {
+    const lg_group_t *g = lg_eng_group_const(e, group);
+    if (g == NULL) return LG_EUNKNOWN_GROUP;
+    *v = (lg_sizing_view_t){.units = g->units, .bound = (lg_bound_t)g->bound,
+                            .worst_need = g->worst_need};
+    return LG_OK;
 }

@@ -75,6 +75,11 @@ typedef struct lg_group {
     uint32_t heap_pos;                   /* index in the wake heap, LG_NO_INDEX if absent */
     uint32_t enter_pos;                  /* index in entering[], LG_NO_INDEX if absent */
     lg_ns_t wake_at;
+    lg_paise_t reserve;                  /* margin held for it until a snapshot follows its entry */
+    uint32_t units;                      /* sized structure units (0: explicit quantities) */
+    uint8_t bound;                       /* lg_bound_t that decided the size */
+    lg_paise_t worst_need;               /* need of its worst partial-fill state */
+    lg_ns_t entry_done_ns;               /* when it left its entry states (reserve), 0 before */
 } lg_group_t;
 
 /* lg_group_t.adopted bits: which kinds of order recovery adopted into the group. */
@@ -96,7 +101,9 @@ struct lg_engine {
     uint32_t n_free_orders;
     lg_qty_t *pos;            /* per instrument index: net units */
     lg_paise_t *ltp;          /* per instrument index: last price, 0 unknown */
-    double *iv;               /* per instrument index: implied vol, 0 unknown */
+    double *iv;               /* per instrument index: implied vol, 0 unknown (lg_eng_iv) */
+    lg_paise_t *iv_ltp, *iv_fwd; /* the prices iv[] was solved at */
+    lg_ns_t *iv_min;          /* and the minute */
     uint32_t *fut_of;         /* per instrument index: front future of its underlying */
     uint32_t *heap;           /* group slots by wake_at */
     uint32_t heap_n;
@@ -104,6 +111,23 @@ struct lg_engine {
     uint32_t n_entering;
     bool pos_query_out;       /* one positions query at a time */
     lg_ns_t pos_query_at;     /* when it was sent */
+    /* risk (risk_eng.c) */
+    bool margins_known;
+    bool margins_query_out;   /* one margin query at a time */
+    lg_ns_t margins_query_at; /* when it was sent */
+    lg_paise_t margin_avail;  /* the last snapshot's available margin */
+    lg_paise_t reserved;      /* Σ g->reserve */
+    int64_t cash_total;       /* Σ sells − buys of every fill, paise */
+    int64_t mark;             /* Σ pos × ltp, paise (unpriced positions count 0) */
+    uint32_t unpriced;        /* instruments held with no price */
+    uint32_t *held;           /* indices of instruments with pos != 0 */
+    uint32_t *held_pos;       /* per instrument index: its place in held[], LG_NO_INDEX */
+    uint32_t n_held;
+    lg_paise_t *band_lo, *band_hi; /* per instrument index: circuit band, 0 unknown */
+    lg_ns_t *sent_ring;       /* times of the last entry orders (max_orders_minute) */
+    uint32_t ring_head, ring_n;
+    lg_ns_t greeks_next;      /* next tick-time greeks check */
+    bool loss_half_said;      /* "past half the loss limit" alerted */
     lg_engine_stats_t stats;
     lg_out_t *out;            /* the step's output (valid during a step) */
     lg_ns_t now;
@@ -122,10 +146,15 @@ lg_group_t *lg_eng_heap_top(lg_engine_t *e);
 /* handlers.c */
 void lg_eng_touch(lg_engine_t *e, lg_group_t *g);
 int lg_eng_on_submit(lg_engine_t *e, const lg_group_spec_t *spec);
+/* A group from a spec (it == NULL) or from an intent's unit structure (sized first). */
+int lg_eng_submit(lg_engine_t *e, const lg_group_spec_t *spec, const lg_intent_t *it);
 int lg_eng_on_ack(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_error(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_update(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev);
+/* An option's implied volatility now (cached by prices and minute), 0 unknown. */
+double lg_eng_iv(lg_engine_t *e, uint32_t idx);
+double lg_eng_solve_iv(const lg_engine_t *e, uint32_t idx);
 int lg_eng_on_control(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_positions(lg_engine_t *e, const lg_event_t *ev);
 
@@ -176,6 +205,37 @@ void lg_unwind_progress(lg_engine_t *e, lg_group_t *g);
 void lg_unwind_on_reject(lg_engine_t *e, lg_group_t *g, uint32_t leg);
 void lg_unwind_reset_escalation(lg_group_t *g);
 lg_ns_t lg_unwind_next_cancel(const lg_engine_t *e, const lg_group_t *g);
+
+/* risk_eng.c (state, triggers) and admit.c (admission, intents) */
+int lg_risk_eng_init(lg_engine_t *e);
+void lg_risk_eng_free(lg_engine_t *e);
+int lg_eng_on_margins(lg_engine_t *e, const lg_event_t *ev);
+int lg_eng_on_band(lg_engine_t *e, const lg_event_t *ev);
+int lg_eng_on_intent(lg_engine_t *e, const lg_event_t *ev);
+/* Sizes a validated group built from an intent at one unit: scales its targets to the
+ * units the risk engine allows, or refuses naming the bound. */
+int lg_risk_size_group(lg_engine_t *e, lg_group_t *g, const lg_intent_t *it, uint32_t *units,
+                       lg_bound_t *bound);
+void lg_eng_on_session_lost(lg_engine_t *e);
+/* Pre-trade checks and the margin shock of a validated group (its legs set); on
+ * LG_OK its reservation and sizing are recorded. units: sized units, 0 explicit. */
+int lg_risk_admit(lg_engine_t *e, lg_group_t *g, uint32_t units, lg_bound_t bound);
+/* A fill of signed qty units worth value paise in instrument idx (position, cash,
+ * mark, and the loss limit). */
+void lg_risk_fill(lg_engine_t *e, uint32_t idx, lg_qty_t qty, int64_t value);
+/* Instrument idx's last price moved from old (mark, loss limit, greeks watch). */
+void lg_risk_tick(lg_engine_t *e, uint32_t idx, lg_paise_t old);
+/* The portfolio's greeks per underlying (fwd: room for LG_GREEKS_MAX_UNDERLYINGS). */
+int lg_eng_book(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
+                lg_greeks_market_t *m, char *err, size_t cap);
+/* Adds instrument idx's underlying forward to m (once). */
+void lg_eng_forward_add(const lg_engine_t *e, lg_greeks_forward_t *fwd, lg_greeks_market_t *m,
+                        uint32_t idx);
+uint32_t lg_eng_orders_last_minute(lg_engine_t *e);
+/* An entry order left: counted for the order rate. */
+void lg_risk_sent(lg_engine_t *e);
+/* A group left its entry states: ask for a fresh margin snapshot. */
+void lg_risk_entry_done(lg_engine_t *e, lg_group_t *g);
 
 /* exposure.c */
 lg_qty_t lg_exposure_naked(const lg_group_t *g);

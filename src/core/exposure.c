@@ -31,12 +31,13 @@ static double forward_of(const lg_engine_t *e, const lg_leg_t *l) {
     return (double)e->ltp[f] / 100.0;
 }
 
-static double leg_delta(const lg_engine_t *e, const lg_leg_t *l, double fwd) {
+static double leg_delta(lg_engine_t *e, const lg_leg_t *l, double fwd) {
     if (l->ins->kind == LG_KIND_FUT) return 1.0;
     double t_exp = ((double)l->ins->expiry_day * 86400.0 + 36000.0) -
                    (double)(e->now + e->cfg.clock_offset_ns) / 1e9;
     double years = t_exp > 0 ? t_exp / (365.0 * 86400.0) : 0;
-    double iv = e->iv[l->ins_index] > 0 ? e->iv[l->ins_index] : e->cfg.default_iv;
+    double iv = lg_eng_iv(e, l->ins_index);
+    if (!(iv > 0)) iv = e->cfg.default_iv;
     lg_greeks_t gk;
     lg_b76_greeks(l->ins->kind == LG_KIND_CE, fwd, (double)l->ins->strike / 100.0, years, 0.0,
                   iv, &gk);
@@ -46,7 +47,7 @@ static double leg_delta(const lg_engine_t *e, const lg_leg_t *l, double fwd) {
 /* |Δheld − progress·Δfinished| in units of the underlying, against a limit of
  * delta_limit_frac × the largest leg. progress is the filled share of the structure,
  * so a group that holds nothing yet is not exposed. */
-static bool delta_breach(const lg_engine_t *e, const lg_group_t *g) {
+static bool delta_breach(lg_engine_t *e, const lg_group_t *g) {
     double fwd = forward_of(e, &g->legs[0]);
     if (!(fwd > 0)) return false; /* no market data yet: naked check only */
     double held = 0, fin = 0, held_units = 0, target_units = 0;

@@ -45,7 +45,8 @@ const char *lg_reason_name(lg_reason_t r) {
     static const char *const n[LG_WHY__COUNT] = {
         "none", "submit", "invalid", "not_active", "fill",      "reject",          "timeout",
         "exposure", "kill", "reduce", "exit",     "flat",       "shrunk",          "positions",
-        "late_fill", "emergency_fail", "resume", "recovered"};
+        "late_fill", "emergency_fail", "resume", "recovered", "loss_limit", "margin",
+        "session", "greeks", "risk"};
     return (unsigned)r < LG_WHY__COUNT ? n[r] : "?";
 }
 
@@ -120,6 +121,7 @@ void lg_group_transition(lg_engine_t *e, lg_group_t *g, lg_gstate_t to, lg_reaso
     if (g->n_states < LG_COUNT(g->path)) g->path[g->n_states++] = (uint8_t)to;
     if (state_in_entry(to)) entering_add(e, g);
     else entering_remove(e, g);
+    if (!state_in_entry(to)) lg_risk_entry_done(e, g);
     if (lg_group_finished(g)) g->finished_ns = e->now;
     if (to == LG_GS_FILLED) {
         g->pos_checks = 0;
@@ -316,6 +318,7 @@ int lg_group_send(lg_engine_t *e, lg_group_t *g, uint32_t leg, uint8_t purpose, 
         c->qty = slices[i];
         c->price = price;
         if (purpose != LG_PURPOSE_ENTRY) g->emergency_orders++;
+        else lg_risk_sent(e);
     }
     return LG_OK;
 }

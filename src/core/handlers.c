@@ -12,6 +12,18 @@
 /* ---- event handlers ------------------------------------------------------------------ */
 
 int lg_eng_on_submit(lg_engine_t *e, const lg_group_spec_t *spec) {
+    return lg_eng_submit(e, spec, NULL);
+}
+
+static int reject_group(lg_engine_t *e, lg_group_t *g, lg_reason_t why, int rc) {
+    e->stats.groups_rejected++;
+    lg_group_transition(e, g, LG_GS_REJECTED, why);
+    e->out->new_group = 0;
+    e->out->status = rc;
+    return rc;
+}
+
+int lg_eng_submit(lg_engine_t *e, const lg_group_spec_t *spec, const lg_intent_t *it) {
     if (e->recovering)
         return lg_eng_refuse(e, LG_ESTATE, 0, NULL, "group refused: recovery has not finished");
     if (!lg_eng_room(e, 2 * LG_MAX_LEGS, 8 * LG_MAX_LEGS)) {
@@ -30,20 +42,19 @@ int lg_eng_on_submit(lg_engine_t *e, const lg_group_spec_t *spec) {
     e->out->new_group = g->id;
     int rc = lg_group_validate(e, spec, g);
     if (rc != LG_OK) {
-        e->stats.groups_rejected++;
-        lg_group_transition(e, g, LG_GS_REJECTED, LG_WHY_INVALID);
-        e->out->new_group = 0;
-        e->out->status = rc;
         e->stats.errors++;
-        return rc;
+        return reject_group(e, g, LG_WHY_INVALID, rc);
     }
     if (e->tstate != LG_TS_ACTIVE) {
-        e->stats.groups_rejected++;
-        lg_group_transition(e, g, LG_GS_REJECTED, LG_WHY_NOT_ACTIVE);
-        e->out->new_group = 0;
-        return lg_eng_refuse(e, LG_EHALTED, g->id, NULL, "group %u refused: trading is %s", g->id,
-                      lg_tstate_name(e->tstate));
+        rc = lg_eng_refuse(e, LG_EHALTED, g->id, NULL, "group %u refused: trading is %s", g->id,
+                           lg_tstate_name(e->tstate));
+        return reject_group(e, g, LG_WHY_NOT_ACTIVE, rc);
     }
+    uint32_t units = 0;
+    lg_bound_t bound = LG_BOUND_NONE;
+    rc = it != NULL ? lg_risk_size_group(e, g, it, &units, &bound) : LG_OK;
+    if (rc == LG_OK) rc = lg_risk_admit(e, g, units, bound);
+    if (rc != LG_OK) return reject_group(e, g, LG_WHY_RISK, rc);
     lg_group_transition(e, g, LG_GS_VALIDATED, LG_WHY_SUBMIT);
     lg_entry_release(e, g);
     lg_eng_schedule(e, g);
@@ -181,7 +192,7 @@ static void apply_fill(lg_engine_t *e, lg_group_t *g, const lg_order_t *o,
                      leg->ins->symbol, (long long)leg->rev_filled, (long long)leg->entry_filled);
         lg_eng_set_tstate(e, LG_TS_HALTED, LG_WHY_EMERGENCY_FAIL);
     }
-    e->pos[leg->ins_index] += o->side * r->fill_delta;
+    lg_risk_fill(e, leg->ins_index, o->side * r->fill_delta, r->value_delta);
     g->cash -= o->side * r->value_delta;
     lg_eng_record(e, LG_REC_FILL, g->id, o->tag, o->token, o->side * r->fill_delta,
                   r->value_delta);
@@ -224,18 +235,37 @@ int lg_eng_on_update(lg_engine_t *e, const lg_event_t *ev) {
     return LG_OK;
 }
 
-/* Implied volatility of an option from its last price and its future's. */
-static void update_iv(lg_engine_t *e, const lg_instrument_t *ins, uint32_t idx) {
+/* Implied volatility of an option from its last price and its future's, 0 when a
+ * price is missing or no volatility explains it. */
+double lg_eng_solve_iv(const lg_engine_t *e, uint32_t idx) {
+    const lg_instrument_t *ins = &e->master->items[idx];
     uint32_t f = e->fut_of[idx];
-    if (ins->kind == LG_KIND_FUT || f == LG_NO_INDEX || e->ltp[f] <= 0) return;
+    if (ins->kind == LG_KIND_FUT || f == LG_NO_INDEX || e->ltp[f] <= 0 || e->ltp[idx] <= 0) return 0;
     double secs = ((double)ins->expiry_day * 86400.0 + 36000.0) -
                   (double)(e->now + e->cfg.clock_offset_ns) / 1e9;
-    if (secs <= 0) return;
+    if (secs <= 0) return 0;
     double iv = 0;
     if (lg_b76_iv(ins->kind == LG_KIND_CE, (double)e->ltp[f] / 100.0,
                   (double)ins->strike / 100.0, secs / (365.0 * 86400.0), 0.0,
-                  (double)e->ltp[idx] / 100.0, &iv) == LG_OK)
-        e->iv[idx] = iv;
+                  (double)e->ltp[idx] / 100.0, &iv) != LG_OK)
+        return 0;
+    return iv;
+}
+
+/* The volatility when it is needed (exposure, admission, greeks), solved again only
+ * when the option's or its future's price moved or a minute passed: ticks alone
+ * never pay for it. */
+double lg_eng_iv(lg_engine_t *e, uint32_t idx) {
+    uint32_t f = e->fut_of[idx];
+    lg_paise_t fwd = f == LG_NO_INDEX ? 0 : e->ltp[f];
+    lg_ns_t minute = e->now / (60 * LG_NS_PER_S);
+    if (e->iv_ltp[idx] == e->ltp[idx] && e->iv_fwd[idx] == fwd && e->iv_min[idx] == minute)
+        return e->iv[idx];
+    e->iv[idx] = lg_eng_solve_iv(e, idx);
+    e->iv_ltp[idx] = e->ltp[idx];
+    e->iv_fwd[idx] = fwd;
+    e->iv_min[idx] = minute;
+    return e->iv[idx];
 }
 
 int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev) {
@@ -249,8 +279,9 @@ int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev) {
                       (long long)ev->u.tick.ltp);
     }
     uint32_t idx = (uint32_t)(ins - e->master->items);
+    lg_paise_t old = e->ltp[idx];
     e->ltp[idx] = ev->u.tick.ltp;
-    update_iv(e, ins, idx);
+    lg_risk_tick(e, idx, old);
     if (e->recovering) return LG_OK; /* exposure is looked at again at RECOVERED */
     /* Exposure of every group in entry that this price moves. */
     /* Backwards: a group that leaves entry is swapped out from behind the cursor. */

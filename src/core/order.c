@@ -209,6 +209,17 @@ int lg_order_on_send_error(lg_order_t *o, bool definitive, lg_ns_t now) {
     return LG_OK;
 }
 
+int lg_order_supersede(lg_order_t *o, lg_ns_t now) {
+    LG_ASSERT(o != NULL);
+    if ((o->state != LG_OS_SENT && o->state != LG_OS_UNKNOWN) || o->broker_id[0] != '\0' ||
+        o->filled != 0)
+        return LG_ESTATE;
+    o->state = LG_OS_REJECTED;
+    o->last_update_ns = now;
+    order_check(o);
+    return LG_OK;
+}
+
 /* Everything that makes an update unacceptable, checked before any change. */
 static int update_validate(const lg_order_t *o, const lg_order_update_t *u) {
     if (o->state == LG_OS_INTENT) return LG_ESTATE; /* never sent: nobody can report it */

@@ -45,7 +45,8 @@ void lg_out_reset(lg_out_t *o) {
 const char *lg_ev_kind_name(lg_ev_kind_t k) {
     static const char *const names[LG_EV__COUNT] = {
         "none", "group_submit", "order_ack", "order_error", "order_update",
-        "tick", "timer",        "control",   "positions",   "connection", "adopt"};
+        "tick", "timer",        "control",   "positions",   "connection", "adopt",
+        "intent", "margins", "band"};
     if ((unsigned)k >= LG_EV__COUNT) return "?";
     return names[k];
 }

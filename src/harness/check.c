@@ -196,7 +196,12 @@ static void check_fills(lg_harness_t *h) {
 static void check_coverage(lg_harness_t *h) {
     h->stats.uncovered_lot_ns += h->uncovered_lots * (h->now - h->uncovered_mark);
     h->uncovered_mark = h->now;
-    h->uncovered_lots = uncovered_lots(h);
+    uint64_t fills = lg_sim_fill_count(h->sim); /* positions move only by fills */
+    if (fills != h->coverage_fills || h->uncovered_stale) {
+        h->uncovered_lots = uncovered_lots(h);
+        h->coverage_fills = fills;
+        h->uncovered_stale = false;
+    }
     if (h->uncovered_lots == 0) {
         h->uncovered_since = 0;
         return;

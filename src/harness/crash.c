@@ -255,6 +255,8 @@ void lg_h_restart(lg_harness_t *h, lg_recovery_t *out_rep) {
     h->stats.rebuilt += rep->rebuilt;
     h->eng_wake = h->out.wake_at;
     restart_subs(h);
+    lg_h_prime(h); /* margins and prices, as a shell fetches them before trading */
+    if (h->down) return; /* a planned crash struck one of those steps */
     if (h->cfg.check_invariants) {
         lg_h_check_exchange(h);
         lg_h_check_all(h);

@@ -24,6 +24,7 @@ void lg_harness_config_default(lg_harness_config_t *c) {
     c->max_events = 2000000;
     c->sim_max_orders = 16384;
     c->sim_max_pending = 65536;
+    c->funds = 50000000LL * 100; /* ₹5 crore */
 }
 
 int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
@@ -32,11 +33,12 @@ int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
     h->cfg = *cfg;
     h->subs = calloc(LG_H_MAX_SUBS, sizeof *h->subs);
     h->script = calloc(LG_H_MAX_SCRIPT, sizeof *h->script);
+    h->tokens = calloc(LG_H_MAX_TOKENS, sizeof *h->tokens);
     h->eng_wake = INT64_MAX;
     int rc = lg_instruments_init(&h->master, 512);
     lg_sim_config_t sc = {.seed = cfg->seed, .max_orders = cfg->sim_max_orders,
                           .max_pending = cfg->sim_max_pending,
-                          .knobs = cfg->knobs};
+                          .knobs = cfg->knobs, .funds = cfg->funds};
     if (rc == LG_OK) rc = lg_sim_create(&sc, &h->master, &h->sim);
     if (rc == LG_OK) rc = lg_out_init(&h->out, 4096, 16384, 256);
     if (rc == LG_OK && cfg->record) {
@@ -47,7 +49,7 @@ int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
         h->rows = malloc(h->cap_rows * sizeof *h->rows);
         if (!h->log || !h->log_t || !h->rows) rc = LG_EPOOL_FULL;
     }
-    if (rc != LG_OK || !h->subs || !h->script) {
+    if (rc != LG_OK || !h->subs || !h->script || !h->tokens) {
         lg_harness_destroy(h);
         return rc != LG_OK ? rc : LG_EPOOL_FULL;
     }
@@ -68,6 +70,7 @@ void lg_harness_destroy(lg_harness_t *h) {
     if (h->master.items) lg_instruments_free(&h->master);
     free(h->subs);
     free(h->script);
+    free(h->tokens);
     free(h->log);
     free(h->chain_of);
     free(h->log_t);
@@ -89,6 +92,9 @@ int lg_harness_add_banknifty(lg_harness_t *h) {
                                  600, 0.16);
 }
 
+static void subscribe(lg_harness_t *h, uint32_t token);
+static void prime_token(lg_harness_t *h, uint32_t tok);
+
 int lg_harness_start(lg_harness_t *h) {
     h->cfg.engine.clock_offset_ns = LG_H_CLOCK_OFFSET;
     lg_h_index_chains(h);
@@ -98,8 +104,40 @@ int lg_harness_start(lg_harness_t *h) {
     if (h->cfg.journal != NULL && (rc = lg_h_open_journal(h, true)) != LG_OK) return rc;
     lg_h_plan_crashes(h);
     for (uint32_t i = 0; i < h->master.n; i++)
-        if (h->master.items[i].kind == LG_KIND_FUT) lg_sim_subscribe(h->sim, h->master.items[i].token);
-    return LG_OK;
+        if (h->master.items[i].kind == LG_KIND_FUT) subscribe(h, h->master.items[i].token);
+    lg_h_prime(h);
+    return h->failed ? LG_EMISMATCH : LG_OK;
+}
+
+static bool step(lg_harness_t *h, const lg_event_t *ev, int sub);
+
+/* An instrument's circuit band and quote, stepped in. */
+static void prime_token(lg_harness_t *h, uint32_t tok) {
+    if (h->down || h->failed) return; /* a crash point can stop the engine in any step */
+    lg_event_t ev = {.kind = LG_EV_BAND};
+    ev.u.band.token = tok;
+    if (lg_sim_band(h->sim, tok, &ev.u.band.lo, &ev.u.band.hi) == LG_OK && ev.u.band.lo > 0)
+        step(h, &ev, -1);
+    if (h->down) return;
+    ev = (lg_event_t){.kind = LG_EV_TICK};
+    ev.u.tick.token = tok;
+    if (lg_sim_quote(h->sim, tok, &ev.u.tick.bid, &ev.u.tick.ask, &ev.u.tick.ltp) == LG_OK &&
+        ev.u.tick.ltp > 0)
+        step(h, &ev, -1);
+}
+
+/* Futures first: an option's volatility is implied from its future's price. */
+void lg_h_prime(lg_harness_t *h) {
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t k = 0; k < h->n_tokens; k++) {
+            const lg_instrument_t *in = lg_instruments_find(&h->master, h->tokens[k]);
+            if (in != NULL && (in->kind == LG_KIND_FUT) == (pass == 0)) prime_token(h, in->token);
+        }
+    }
+    if (h->down || h->failed) return;
+    lg_event_t ev = {.kind = LG_EV_MARGINS};
+    lg_sim_margins(h->sim, &ev.u.margins.available, &ev.u.margins.used);
+    step(h, &ev, -1);
 }
 
 lg_sim_t *lg_harness_sim(lg_harness_t *h) { return h->sim; }
@@ -133,8 +171,24 @@ static void script_add(lg_harness_t *h, lg_h_script_t it) {
     h->script[i] = it;
 }
 
+/* Ticks for an instrument from now on (once each). */
+static void subscribe(lg_harness_t *h, uint32_t token) {
+    for (uint32_t k = 0; k < h->n_tokens; k++)
+        if (h->tokens[k] == token) return;
+    if (h->n_tokens == LG_H_MAX_TOKENS) {
+        lg_h_fail(h, "more than %d instruments subscribed", LG_H_MAX_TOKENS);
+        return;
+    }
+    h->tokens[h->n_tokens++] = token;
+    lg_sim_subscribe(h->sim, token);
+    if (h->eng != NULL && !h->down) prime_token(h, token); /* a quote at once, as a shell asks */
+}
+
 int lg_harness_submit_at(lg_harness_t *h, lg_ns_t at, const lg_group_spec_t *spec) {
     LG_ASSERT(h->n_subs < LG_H_MAX_SUBS);
+    for (uint32_t i = 0; i < spec->n_legs && i < LG_MAX_LEGS; i++)
+        if (lg_instruments_find(&h->master, spec->legs[i].token) != NULL)
+            subscribe(h, spec->legs[i].token);
     int sub = (int)h->n_subs++;
     h->subs[sub].spec = *spec;
     h->subs[sub].exit_hold = -1;
@@ -264,8 +318,8 @@ static lg_ns_t exits(lg_harness_t *h, bool fire) {
     for (uint32_t i = 0; i < h->n_subs; i++) {
         lg_h_sub_t *s = &h->subs[i];
         if (s->exit_hold < 0 || s->exit_sent || s->group == 0) continue;
-        lg_group_view_t v;
-        if (lg_engine_group(h->eng, s->group, &v) != LG_OK || v.state != LG_GS_HEDGED) continue;
+        lg_gstate_t st;
+        if (lg_engine_group_state(h->eng, s->group, &st) != LG_OK || st != LG_GS_HEDGED) continue;
         if (s->hedged_at == 0) s->hedged_at = h->now;
         lg_ns_t due = s->hedged_at + s->exit_hold;
         if (fire && due <= h->now) {

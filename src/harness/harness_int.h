@@ -12,6 +12,7 @@
 #include "legato/store.h"
 
 #define LG_H_MAX_SUBS 1024
+#define LG_H_MAX_TOKENS 512
 #define LG_H_MAX_SCRIPT 4096
 
 typedef struct lg_h_script {
@@ -82,6 +83,10 @@ struct lg_harness {
     uint32_t n_rows, cap_rows;
     uint64_t cmd_hash;
     uint8_t *chain_of;        /* per instrument: underlying index (0xFF: none) */
+    uint64_t coverage_fills;  /* the exchange's fill count when uncovered_lots was taken */
+    bool uncovered_stale;     /* take it again at the next check */
+    uint32_t *tokens;         /* instruments subscribed (ticks), LG_H_MAX_TOKENS */
+    uint32_t n_tokens;
     lg_qty_t chain_lot[8];    /* per underlying: lot size */
     uint32_t n_chains;
     lg_store_t *store;        /* cfg.journal open, or NULL */
@@ -116,6 +121,9 @@ void lg_h_crash(lg_harness_t *h, bool lose_db, lg_ns_t down_ns);
 void lg_h_crash_planned(lg_harness_t *h);
 void lg_h_commit(lg_harness_t *h);
 void lg_h_restart(lg_harness_t *h, lg_recovery_t *rep);
+/* What a shell learns at start-up before it trades: each subscribed instrument's
+ * circuit band and quote, and the margin snapshot, stepped into the engine. */
+void lg_h_prime(lg_harness_t *h);
 int lg_h_check_journal_replay(lg_harness_t *h);
 void lg_h_check_tags_known(lg_harness_t *h);
 

@@ -119,6 +119,27 @@ int lg_kite_positions_event(const char *body, size_t len, lg_position_row_t *row
     return LG_OK;
 }
 
+int lg_kite_margins_event(const char *body, size_t len, lg_event_t *ev, char *err,
+                          size_t errcap) {
+    LG_ASSERT(ev != NULL);
+    lg_kite_margins_t m;
+    int rc = lg_kite_parse_margins(body, len, &m, err, errcap);
+    if (rc != LG_OK) return rc;
+    if (!m.enabled) {
+        snprintf(err, errcap, "data.equity.enabled is false: the equity segment is off");
+        return LG_EPARSE;
+    }
+    if (m.debits < 0) {
+        snprintf(err, errcap, "data.equity.utilised.debits is negative");
+        return LG_EPARSE;
+    }
+    memset(ev, 0, sizeof *ev);
+    ev->kind = LG_EV_MARGINS;
+    ev->u.margins.available = m.net;
+    ev->u.margins.used = m.debits;
+    return LG_OK;
+}
+
 void lg_ticker_tick_event(const lg_tick_t *t, lg_event_t *ev) {
     LG_ASSERT(t != NULL && ev != NULL);
     memset(ev, 0, sizeof *ev);

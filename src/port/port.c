@@ -40,6 +40,7 @@ static const char *kind_name(const lg_cmd_t *c) {
     case LG_CMD_CANCEL: return "cancel";
     case LG_CMD_QUERY_ORDER: return c->tag[0] ? "order look-up" : "order book fetch";
     case LG_CMD_QUERY_POSITIONS: return "positions";
+    case LG_CMD_QUERY_MARGINS: return "margins";
     case LG_CMD_MODIFY: return "modification";
     default: return "request";
     }
@@ -54,8 +55,8 @@ static void halt(lg_port_t *p, const char *why) {
     lg_port_alert(p, LG_ALERT_CRITICAL, LG_EHALTED,
                   "Kite session ended (TokenException: %.60s): nothing is sent until a new "
                   "access token is set; trading halted", why);
-    lg_event_t ev = {.kind = LG_EV_CONTROL};
-    ev.u.control.op = LG_CTL_KILL;
+    lg_event_t ev = {.kind = LG_EV_CONNECTION}; /* the engine's kill switch: session lost */
+    ev.u.connection.session_lost = true;
     emit(p, &ev);
 }
 
@@ -113,6 +114,10 @@ static int build(lg_port_t *p, const lg_cmd_t *c, char *url, char *form, size_t 
         break;
     case LG_CMD_QUERY_POSITIONS:
         snprintf(path, sizeof path, "/portfolio/positions");
+        *method = "GET";
+        break;
+    case LG_CMD_QUERY_MARGINS:
+        snprintf(path, sizeof path, "/user/margins");
         *method = "GET";
         break;
     default:
@@ -340,11 +345,14 @@ static lg_kite_next_t positions_answer(lg_port_t *p, const lg_port_slot_t *s, co
     lg_kite_classify(http, ctype, s->body, s->len, a);
     if (a->backoff) return LG_KITE_RETRY;
     char err[96] = "";
-    if (a->ok && lg_kite_positions_event(s->body, s->len, p->rows, LG_PORT_ROWS_MAX, ev, err,
-                                         sizeof err) == LG_OK)
-        return LG_KITE_EVENT;
-    lg_port_alert(p, LG_ALERT_WARN, LG_EIO, "positions (http %d): %.100s", http,
-                  a->ok ? err : a->message);
+    bool margins = s->cmd.kind == LG_CMD_QUERY_MARGINS;
+    int rc = !a->ok ? LG_EIO
+             : margins ? lg_kite_margins_event(s->body, s->len, ev, err, sizeof err)
+                       : lg_kite_positions_event(s->body, s->len, p->rows, LG_PORT_ROWS_MAX, ev,
+                                                 err, sizeof err);
+    if (rc == LG_OK) return LG_KITE_EVENT;
+    lg_port_alert(p, LG_ALERT_WARN, LG_EIO, "%s (http %d): %.100s", margins ? "margins" : "positions",
+                  http, a->ok ? err : a->message);
     return LG_KITE_NOTHING;
 }
 

@@ -14,7 +14,8 @@
  * moves). A poll at such a time may well return 0: the world moved, nothing for the
  * client yet.
  *
- * Ticks: every tick_interval_ns (at its multiples) one TICK per subscribed token,
+ * Ticks: every tick_interval_ns (at its multiples) one TICK per subscribed future,
+ * and per subscribed option every option_tick_every-th round,
  * in subscription order, with the quote of that moment. Rounds wholly in the past
  * when poll is called are skipped (the ticker does not replay).
  *
@@ -43,6 +44,7 @@ void lg_sim_knobs_default(lg_sim_knobs_t *k) {
     k->jump_pct = 1.0;
     k->circuit_pct = 40.0;
     k->tick_interval_ns = 100 * LG_NS_PER_MS;
+    k->option_tick_every = 10;
     k->step_ns = 100 * LG_NS_PER_MS;
     k->circuit_flex_ns = 10 * LG_NS_PER_S;
 }
@@ -63,7 +65,8 @@ static bool knobs_ok(const lg_sim_knobs_t *k) {
     bool m = k->vol_annual >= 0.0 && k->vol_annual < 10.0 && k->jump_per_hour >= 0.0 &&
              isfinite(k->jump_per_hour) && k->jump_pct >= 0.0 && k->jump_pct < 100.0 &&
              isfinite(k->circuit_pct) && k->tick_interval_ns > 0 && k->step_ns > 0 &&
-             k->circuit_flex_ns >= 0;
+             k->circuit_flex_ns >= 0 && k->option_tick_every >= 1 &&
+             k->option_tick_every <= 1000;
     return lat && p && m;
 }
 
@@ -94,12 +97,13 @@ int lg_sim_create(const lg_sim_config_t *cfg, lg_instruments_t *master, lg_sim_t
     *out = NULL;
     if (cfg->max_orders == 0 || cfg->max_orders > (1u << 28) ||
         cfg->max_pending < 4 * LG_SIM_HEADROOM || cfg->max_pending > (1u << 28) ||
-        !knobs_ok(&cfg->knobs) || cfg->clock_offset_ns < 0 || master->items == NULL ||
-        master->cap == 0)
+        !knobs_ok(&cfg->knobs) || cfg->clock_offset_ns < 0 || cfg->funds < 0 ||
+        master->items == NULL || master->cap == 0)
         return LG_EINVAL;
     lg_sim_t *s = calloc(1, sizeof *s);
     if (s == NULL) return LG_EPOOL_FULL;
     s->cfg = *cfg;
+    if (s->cfg.funds == 0) s->cfg.funds = 10000000LL * 100; /* ₹1 crore */
     s->master = master;
     lg_rng_seed(&s->rng, cfg->seed);
     s->offset = cfg->clock_offset_ns;
@@ -201,6 +205,11 @@ void lg_sim_request(lg_sim_t *s, const lg_cmd_t *cmd, lg_ns_t now) {
     case LG_CMD_QUERY_POSITIONS: {
         const lg_sim_knobs_t *k = &s->cfg.knobs;
         lg_sims_positions(s, now + lg_sims_latency(s, k->update_min_ns, k->update_max_ns));
+        break;
+    }
+    case LG_CMD_QUERY_MARGINS: {
+        const lg_sim_knobs_t *k = &s->cfg.knobs;
+        lg_sims_margins(s, now + lg_sims_latency(s, k->update_min_ns, k->update_max_ns));
         break;
     }
     default:

@@ -50,6 +50,7 @@ typedef enum sim_kind {
     SK_ERROR,
     SK_UPDATE,
     SK_POSITIONS,
+    SK_MARGINS,
     /* world actions (at the exchange) */
     SK_OPEN,   /* the order reaches the exchange: OPEN / TRIGGER PENDING / REJECTED */
     SK_FILL,   /* the next piece of a partial fill */
@@ -254,6 +255,7 @@ void lg_sims_update(lg_sim_t *s, uint32_t order, lg_ns_t t, lg_kstatus_t st, con
 /* The order's current state as the answer to a query: no faults. */
 void lg_sims_answer(lg_sim_t *s, uint32_t order, lg_ns_t t);
 void lg_sims_positions(lg_sim_t *s, lg_ns_t t);
+void lg_sims_margins(lg_sim_t *s, lg_ns_t t);
 void lg_sims_world(lg_sim_t *s, lg_ns_t t, sim_kind_t kind, uint32_t order);
 void lg_sims_event(lg_sim_t *s, const sim_item_t *it, lg_event_t *ev);
 lg_ns_t lg_sims_latency(lg_sim_t *s, lg_ns_t lo, lg_ns_t hi);

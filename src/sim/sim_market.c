@@ -346,12 +346,34 @@ uint32_t lg_simm_apply_gap(lg_sim_t *s, lg_ns_t *at) {
 
 /* ---- ticks ---------------------------------------------------------------------- */
 
+/* Is subscription k due in the current round? Futures every round, options every
+ * option_tick_every-th. */
+static bool due(const lg_sim_t *s, uint32_t k) {
+    const sim_ins_t *in = &s->ins[s->subs[k]];
+    if (in->kind == LG_KIND_FUT) return true;
+    uint64_t round = (uint64_t)(s->tick_t / s->cfg.knobs.tick_interval_ns);
+    return round % s->cfg.knobs.option_tick_every == 0;
+}
+
+/* Moves tick_cur to the next due subscription, or on to the next round that has one
+ * (bounded: a round with a future, or every option_tick_every-th round, has one). */
+static void settle(lg_sim_t *s) {
+    for (uint32_t r = 0; s->n_subs > 0 && r <= s->cfg.knobs.option_tick_every; r++) {
+        while (s->tick_cur < s->n_subs && !due(s, s->tick_cur)) s->tick_cur++;
+        if (s->tick_cur < s->n_subs) return;
+        s->tick_cur = 0;
+        s->tick_t += s->cfg.knobs.tick_interval_ns;
+    }
+    LG_ASSERT(s->n_subs == 0 || due(s, s->tick_cur));
+}
+
 void lg_simm_subscribe(lg_sim_t *s, uint32_t i) {
     LG_ASSERT(s != NULL && i < s->n_ins);
     if (s->ins[i].subscribed) return;
     LG_ASSERT(s->n_subs < s->cap_ins);
     s->ins[i].subscribed = true;
     s->subs[s->n_subs++] = i;
+    if (s->tick_cur == 0) settle(s);
 }
 
 /* Skips rounds that are wholly in the past (a caller that jumped ahead gets the
@@ -360,6 +382,7 @@ void lg_simm_tick_catch_up(lg_sim_t *s, lg_ns_t now) {
     lg_ns_t iv = s->cfg.knobs.tick_interval_ns;
     if (s->n_subs == 0 || s->tick_cur != 0 || s->tick_t + iv > now) return;
     s->tick_t = now - now % iv;
+    settle(s);
 }
 
 lg_ns_t lg_simm_next_tick(const lg_sim_t *s) {
@@ -367,7 +390,7 @@ lg_ns_t lg_simm_next_tick(const lg_sim_t *s) {
 }
 
 void lg_simm_tick(lg_sim_t *s, lg_event_t *ev) {
-    LG_ASSERT(s->n_subs > 0 && s->tick_cur < s->n_subs);
+    LG_ASSERT(s->n_subs > 0 && s->tick_cur < s->n_subs && due(s, s->tick_cur));
     uint32_t i = s->subs[s->tick_cur++];
     const sim_quote_t *q = lg_simm_quote(s, i);
     memset(ev, 0, sizeof *ev);
@@ -380,4 +403,5 @@ void lg_simm_tick(lg_sim_t *s, lg_event_t *ev) {
         s->tick_cur = 0;
         s->tick_t += s->cfg.knobs.tick_interval_ns;
     }
+    settle(s);
 }

@@ -101,6 +101,11 @@ void lg_sims_positions(lg_sim_t *s, lg_ns_t t) {
     push_dlv(s, t, &it);
 }
 
+void lg_sims_margins(lg_sim_t *s, lg_ns_t t) {
+    sim_item_t it = {.kind = SK_MARGINS, .order = LG_SIM_NONE};
+    push_dlv(s, t, &it);
+}
+
 /* Positions as of delivery: every sim instrument with a nonzero net quantity. */
 static void positions_event(lg_sim_t *s, lg_event_t *ev) {
     uint32_t n = 0;
@@ -149,6 +154,10 @@ void lg_sims_event(lg_sim_t *s, const sim_item_t *it, lg_event_t *ev) {
         break;
     case SK_POSITIONS:
         positions_event(s, ev);
+        break;
+    case SK_MARGINS:
+        ev->kind = LG_EV_MARGINS;
+        lg_sim_margins(s, &ev->u.margins.available, &ev->u.margins.used);
         break;
     default:
         lg_assert_fail("not a delivery", __FILE__, __LINE__);

@@ -22,6 +22,7 @@ void lg_simd_config_default(lg_simd_config_t *c) {
     c->access_token = "legato_sim_token";
     lg_sim_knobs_default(&c->knobs);
     c->knobs.tick_interval_ns = 500 * LG_NS_PER_MS;
+    c->knobs.option_tick_every = 2; /* options once a second, as Kite sends them */
     c->opening_balance = 10000000LL * 100; /* ₹1 crore */
     c->max_orders = 20000;
 }

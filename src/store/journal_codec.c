@@ -11,6 +11,7 @@
  */
 #include "legato/journal.h"
 
+#include <math.h>
 #include <string.h>
 
 /* Every string field fits a one-byte length prefix. */
@@ -18,6 +19,7 @@ _Static_assert(LG_TAG_MAX + 1 <= 256 && LG_BROKER_ID_MAX <= 256 && LG_STATUS_MSG
                "string fields must fit a u8 length");
 /* Every non-POSITIONS item is far below a POSITIONS item with all its rows. */
 _Static_assert(4 + 8 + 4 + LG_MAX_LEGS * 22 + 10 < LG_JRNL_MAX, "submit fits LG_JRNL_MAX");
+_Static_assert(4 + 8 + 4 + LG_MAX_LEGS * 16 + 35 < LG_JRNL_MAX, "intent fits LG_JRNL_MAX");
 _Static_assert(4 + 8 + 3 * 256 + 64 < LG_JRNL_MAX, "strings fit LG_JRNL_MAX");
 _Static_assert(LG_EV__COUNT <= 256 && LG_KS__COUNT <= 256, "kinds fit a byte");
 
@@ -57,6 +59,15 @@ static void put_uint(wr_t *w, uint64_t v, unsigned width) {
 static void put_int(wr_t *w, int64_t v, unsigned width) { put_uint(w, (uint64_t)v, width); }
 
 static void put_bool(wr_t *w, bool v) { put_uint(w, v ? 1u : 0u, 1); }
+
+/* A double as its IEEE-754 bits: exact, and the same on every machine. NaN and the
+ * infinities have no use in the journal and are refused. */
+static void put_f64(wr_t *w, double v) {
+    if (!isfinite(v)) wr_fail(w, LG_EINVAL);
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    put_uint(w, u, 8);
+}
 
 static void put_qty(wr_t *w, lg_qty_t q) {
     if (q < 0) wr_fail(w, LG_EQTY);
@@ -140,6 +151,14 @@ static bool get_bool(rd_t *r) {
     uint64_t v = get_uint(r, 1);
     if (v > 1) rd_fail(r, LG_EPARSE);
     return v == 1;
+}
+
+static double get_f64(rd_t *r) {
+    uint64_t u = get_uint(r, 8);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    if (!isfinite(v)) rd_fail(r, LG_EPARSE);
+    return v;
 }
 
 static lg_qty_t get_qty(rd_t *r) {
@@ -231,6 +250,65 @@ static void dec_submit(rd_t *r, lg_group_spec_t *s) {
     s->policy = (int8_t)get_enum(r, -1, LG_POLICY_NAIVE);
     s->on_incomplete = (int8_t)get_enum(r, -1, LG_INCOMPLETE_SHRINK);
     s->entry_timeout_ns = get_int(r, 8);
+}
+
+static void enc_intent(wr_t *w, const lg_intent_t *it) {
+    if (it->n_legs > LG_MAX_LEGS) {
+        wr_fail(w, LG_EINVAL);
+        return;
+    }
+    put_uint(w, it->n_legs, 4);
+    for (uint32_t i = 0; i < it->n_legs; i++) {
+        const lg_intent_leg_t *l = &it->legs[i];
+        put_uint(w, l->token, 4);
+        put_int(w, l->side, 1);
+        put_int(w, l->covered_by, 1);
+        put_uint(w, l->ratio, 2);
+        put_int(w, l->limit_price, 8);
+    }
+    put_int(w, it->direction, 1);
+    put_enum(w, it->policy, -1, LG_POLICY_NAIVE);
+    put_enum(w, it->on_incomplete, -1, LG_INCOMPLETE_SHRINK);
+    put_f64(w, it->confidence);
+    put_int(w, it->decision_price, 8);
+    put_int(w, it->broker_margin, 8);
+    put_int(w, it->entry_timeout_ns, 8);
+}
+
+static void dec_intent(rd_t *r, lg_intent_t *it) {
+    uint64_t n = get_uint(r, 4);
+    if (n > LG_MAX_LEGS) {
+        rd_fail(r, LG_EPARSE);
+        return;
+    }
+    it->n_legs = (uint32_t)n;
+    for (uint32_t i = 0; i < it->n_legs; i++) {
+        lg_intent_leg_t *l = &it->legs[i];
+        l->token = (uint32_t)get_uint(r, 4);
+        l->side = (int8_t)get_int(r, 1);
+        l->covered_by = (int8_t)get_int(r, 1);
+        l->ratio = (uint16_t)get_uint(r, 2);
+        l->limit_price = get_int(r, 8);
+    }
+    it->direction = (int8_t)get_int(r, 1);
+    it->policy = (int8_t)get_enum(r, -1, LG_POLICY_NAIVE);
+    it->on_incomplete = (int8_t)get_enum(r, -1, LG_INCOMPLETE_SHRINK);
+    it->confidence = get_f64(r);
+    it->decision_price = get_int(r, 8);
+    it->broker_margin = get_int(r, 8);
+    it->entry_timeout_ns = get_int(r, 8);
+}
+
+/* CONNECTION: one byte, 0 down, 1 up, 2 down because the session was lost. */
+static void enc_connection(wr_t *w, const lg_event_t *ev) {
+    if (ev->u.connection.up && ev->u.connection.session_lost) wr_fail(w, LG_EINVAL);
+    put_uint(w, ev->u.connection.session_lost ? 2u : ev->u.connection.up ? 1u : 0u, 1);
+}
+
+static void dec_connection(rd_t *r, lg_event_t *ev) {
+    int v = get_enum(r, 0, 2);
+    ev->u.connection.up = v == 1;
+    ev->u.connection.session_lost = v == 2;
 }
 
 static void enc_error(wr_t *w, const lg_event_t *ev) {
@@ -345,8 +423,18 @@ static void enc_event_body(wr_t *w, const lg_event_t *ev) {
         put_uint(w, ev->u.control.group, 4);
         break;
     case LG_EV_POSITIONS: enc_positions(w, ev); break;
-    case LG_EV_CONNECTION: put_bool(w, ev->u.connection.up); break;
+    case LG_EV_CONNECTION: enc_connection(w, ev); break;
     case LG_EV_ADOPT: enc_adopt(w, &ev->u.adopt); break;
+    case LG_EV_INTENT: enc_intent(w, &ev->u.intent); break;
+    case LG_EV_MARGINS:
+        put_int(w, ev->u.margins.available, 8);
+        put_int(w, ev->u.margins.used, 8);
+        break;
+    case LG_EV_BAND:
+        put_uint(w, ev->u.band.token, 4);
+        put_int(w, ev->u.band.lo, 8);
+        put_int(w, ev->u.band.hi, 8);
+        break;
     default: wr_fail(w, LG_EINVAL); break;
     }
 }
@@ -372,8 +460,18 @@ static void dec_event_body(rd_t *r, lg_event_t *ev, lg_position_row_t *rows, uin
         ev->u.control.group = (uint32_t)get_uint(r, 4);
         break;
     case LG_EV_POSITIONS: dec_positions(r, ev, rows, max_rows); break;
-    case LG_EV_CONNECTION: ev->u.connection.up = get_bool(r); break;
+    case LG_EV_CONNECTION: dec_connection(r, ev); break;
     case LG_EV_ADOPT: dec_adopt(r, &ev->u.adopt); break;
+    case LG_EV_INTENT: dec_intent(r, &ev->u.intent); break;
+    case LG_EV_MARGINS:
+        ev->u.margins.available = get_int(r, 8);
+        ev->u.margins.used = get_int(r, 8);
+        break;
+    case LG_EV_BAND:
+        ev->u.band.token = (uint32_t)get_uint(r, 4);
+        ev->u.band.lo = get_int(r, 8);
+        ev->u.band.hi = get_int(r, 8);
+        break;
     default: rd_fail(r, LG_EPARSE); break;
     }
 }
@@ -412,7 +510,7 @@ int lg_jrnl_decode_event(const uint8_t *buf, size_t len, lg_event_t *ev, lg_ns_t
 
 /* ---- records --------------------------------------------------------------------- */
 
-static bool rec_kind_valid(int k) { return k >= (int)LG_REC_GROUP_STATE && k <= (int)LG_REC_ERROR; }
+static bool rec_kind_valid(int k) { return k >= (int)LG_REC_GROUP_STATE && k <= (int)LG_REC_SIZING; }
 
 int lg_jrnl_encode_record(const lg_record_t *rec, uint8_t *buf, size_t cap, size_t *len) {
     LG_ASSERT(rec != NULL && buf != NULL && len != NULL);
@@ -450,7 +548,7 @@ int lg_jrnl_decode_record(const uint8_t *buf, size_t len, lg_record_t *rec) {
 /* ---- commands -------------------------------------------------------------------- */
 
 static bool cmd_kind_valid(int k) {
-    return k >= (int)LG_CMD_PLACE && k <= (int)LG_CMD_QUERY_POSITIONS;
+    return k >= (int)LG_CMD_PLACE && k <= (int)LG_CMD_QUERY_MARGINS;
 }
 
 int lg_jrnl_encode_cmd(const lg_cmd_t *c, uint8_t *buf, size_t cap, size_t *len) {

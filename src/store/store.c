@@ -242,7 +242,7 @@ static int project(lg_store_t *s, const lg_record_t *r, lg_ns_t now, uint64_t se
 
 /* A record the engine may emit: its kind, and what its projection relies on. */
 static void assert_record(const lg_record_t *r) {
-    LG_ASSERT(r->kind >= LG_REC_GROUP_STATE && r->kind <= LG_REC_ERROR);
+    LG_ASSERT(r->kind >= LG_REC_GROUP_STATE && r->kind <= LG_REC_SIZING);
     lg_tag_t t;
     switch (r->kind) {
     case LG_REC_GROUP_STATE: LG_ASSERT(r->b >= 0 && r->b < LG_GS__COUNT); break;
@@ -260,7 +260,7 @@ static void assert_step(const lg_event_t *ev, const lg_out_t *out) {
     LG_ASSERT(out->n_cmds == 0 || out->cmds != NULL);
     for (uint32_t i = 0; i < out->n_recs; i++) assert_record(&out->recs[i]);
     for (uint32_t i = 0; i < out->n_cmds; i++)
-        LG_ASSERT(out->cmds[i].kind >= LG_CMD_PLACE && out->cmds[i].kind <= LG_CMD_QUERY_POSITIONS);
+        LG_ASSERT(out->cmds[i].kind >= LG_CMD_PLACE && out->cmds[i].kind <= LG_CMD_QUERY_MARGINS);
 }
 
 static int put_event(lg_store_t *s, row_cols_t *c, const lg_event_t *ev) {

@@ -48,7 +48,40 @@ typedef enum cfg_type { T_I8, T_I16, T_U16, T_U32, T_I64, T_F64 } cfg_type_t;
     X(order_silence_ns, T_I64)                                                          \
     X(positions_check_ns, T_I64)                                                        \
     X(positions_checks, T_U16)                                                          \
-    X(finished_retain_ns, T_I64)
+    X(finished_retain_ns, T_I64)                                                        \
+    X(risk_off, T_I8)                                                                   \
+    X(greeks_watch_ns, T_I64)                                                           \
+    X(risk.shock.margin.price_scan, T_F64)                                              \
+    X(risk.shock.margin.vol_scan, T_F64)                                                \
+    X(risk.shock.margin.extreme_weight, T_F64)                                          \
+    X(risk.shock.margin.exposure, T_F64)                                                \
+    X(risk.shock.worst_move, T_F64)                                                     \
+    X(risk.shock.worst_vol, T_F64)                                                      \
+    X(risk.shock.addon, T_F64)                                                          \
+    X(risk.margin_use, T_F64)                                                           \
+    X(risk.margin_floor, T_I64)                                                         \
+    X(risk.daily_loss_limit, T_I64)                                                     \
+    X(risk.loss_throttle, T_F64)                                                        \
+    X(risk.greeks.max_delta, T_F64)                                                     \
+    X(risk.greeks.max_gamma, T_F64)                                                     \
+    X(risk.greeks.max_vega, T_F64)                                                      \
+    X(risk.greeks.max_theta, T_F64)                                                     \
+    X(risk.vol_bands[0].iv_from, T_F64)                                                 \
+    X(risk.vol_bands[0].mult, T_F64)                                                    \
+    X(risk.vol_bands[1].iv_from, T_F64)                                                 \
+    X(risk.vol_bands[1].mult, T_F64)                                                    \
+    X(risk.vol_bands[2].iv_from, T_F64)                                                 \
+    X(risk.vol_bands[2].mult, T_F64)                                                    \
+    X(risk.vol_bands[3].iv_from, T_F64)                                                 \
+    X(risk.vol_bands[3].mult, T_F64)                                                    \
+    X(risk.n_vol_bands, T_U32)                                                          \
+    X(risk.max_units, T_U32)                                                            \
+    X(risk.max_lots_order, T_U32)                                                       \
+    X(risk.max_lots_group, T_U32)                                                       \
+    X(risk.max_notional_order, T_I64)                                                   \
+    X(risk.max_notional_group, T_I64)                                                   \
+    X(risk.max_orders_minute, T_U32)                                                    \
+    X(risk.max_slippage, T_F64)
 
 /* Each field's C type is the one its entry says. */
 #define CFG_TYPE_OF(t)                                                                  \
@@ -61,7 +94,7 @@ CFG_FIELDS(CFG_CHECK)
 
 /* The fields' sizes with their padding: a field added to lg_engine_config_t changes
  * this, and must then be added to CFG_FIELDS too. */
-_Static_assert(sizeof(lg_engine_config_t) == 128, "new lg_engine_config_t field: add it to CFG_FIELDS");
+_Static_assert(sizeof(lg_engine_config_t) == 376, "new lg_engine_config_t field: add it to CFG_FIELDS");
 
 typedef struct cfg_field {
     const char *key;

@@ -54,7 +54,8 @@ static void rig_on_alert(void *ud, const lg_alert_t *a) {
         size_t n = strlen(r->critical_text);
         snprintf(r->critical_text + n, sizeof r->critical_text - n, "%s; ", a->text);
     }
-    if (r->verbose) fprintf(stderr, "alert %d: %s\n", (int)a->level, a->text);
+    if (r->verbose || (a->level >= LG_ALERT_ERROR && getenv("RIG_ALERTS") != NULL))
+        fprintf(stderr, "alert %d: %s\n", (int)a->level, a->text);
 }
 
 static void rig_hook_frame(void *ud) {
@@ -81,6 +82,8 @@ static void rig_engine_config(lg_engine_config_t *c) {
     c->order_silence_ns = 1 * LG_NS_PER_S;
     c->positions_check_ns = 200 * LG_NS_PER_MS;
     c->entry_timeout_ns = 15 * LG_NS_PER_S;
+    c->risk.greeks.max_delta = 5000; /* room for the 100-lot spreads of the freeze tests */
+    c->risk.greeks.max_vega = 200000;
 }
 
 /* Starts the simulator (seed), the port, the engine (cfg: NULL for rig_engine_config)
@@ -160,6 +163,34 @@ static bool rig_run_until(rig_t *r, bool (*pred)(rig_t *, const void *), const v
 static void rig_run_for(rig_t *r, int ms) {
     uint64_t end = uv_hrtime() + (uint64_t)ms * 1000000u;
     while (uv_hrtime() < end) uv_run(&r->loop, UV_RUN_ONCE);
+}
+
+/* Every instrument priced (options with a volatility) and a margin snapshot in. */
+static bool rig_market_known(rig_t *r, const void *arg) {
+    (void)arg;
+    lg_risk_view_t v;
+    lg_engine_risk(r->eng, &v);
+    if (!v.margins_known) return false;
+    const lg_instruments_t *m = lg_simd_master(r->sim);
+    for (uint32_t i = 0; i < m->n; i++) {
+        lg_paise_t ltp = 0;
+        double iv = 0;
+        lg_engine_price(r->eng, m->items[i].token, &ltp, &iv);
+        if (ltp <= 0 || (m->items[i].kind != LG_KIND_FUT && !(iv > 0))) return false;
+    }
+    return true;
+}
+
+/* What a shell does before it trades: every instrument subscribed in full mode (the
+ * risk engine prices each leg) and the margin snapshot fetched. 0 when both arrived. */
+static int rig_prime(rig_t *r) {
+    const lg_instruments_t *m = lg_simd_master(r->sim);
+    uint32_t tokens[512], n = 0;
+    for (uint32_t i = 0; i < m->n && n < 512; i++) tokens[n++] = m->items[i].token;
+    if (lg_port_subscribe(r->port, tokens, n, LG_TICK_FULL) != LG_OK) return -8;
+    lg_cmd_t q = {.kind = LG_CMD_QUERY_MARGINS, .risk_reducing = true};
+    if (lg_port_send(r->port, &q) != LG_OK) return -9;
+    return rig_run_until(r, rig_market_known, NULL, 5000) ? 0 : -10;
 }
 
 static bool rig_ticker_up(rig_t *r, const void *arg) {

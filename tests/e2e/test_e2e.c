@@ -35,6 +35,8 @@ static int setup(void **state) {
     int rc = rig_start(&f->r, 21, NULL, LG_DUR_NORMAL);
     if (rc != 0) fail_msg("rig_start: step %d", rc);
     assert_true(rig_run_until(&f->r, rig_ticker_up, NULL, 5000));
+    rc = rig_prime(&f->r);
+    if (rc != 0) fail_msg("rig_prime: step %d", rc);
     *state = f;
     return 0;
 }

@@ -31,6 +31,7 @@ static fx_t *fx_new(uint32_t max_groups) {
     lg_test_master(&f.m);
     lg_engine_config_t c;
     lg_engine_config_default(&c);
+    c.risk_off = 1; /* the lifecycle alone: risk has its own tests */
     c.max_groups = max_groups;
     c.max_orders = 1024;
     assert_int_equal(lg_engine_create(&c, &f.m, &f.e), LG_OK);

@@ -153,6 +153,23 @@ static void sample_connection(lg_event_t *e, bool up) {
     e->u.connection.up = up;
 }
 
+static void sample_intent(lg_event_t *e, uint32_t n, double confidence) {
+    ev_init(e, LG_EV_INTENT);
+    lg_intent_t *it = &e->u.intent;
+    it->n_legs = n;
+    for (uint32_t i = 0; i < n; i++)
+        it->legs[i] = (lg_intent_leg_t){.token = 11001u + i, .side = (int8_t)(i % 2 ? -1 : 1),
+                                        .covered_by = (int8_t)(i % 2 ? (int)i - 1 : -1),
+                                        .ratio = (uint16_t)(1 + i * 1000), .limit_price = 5 * (int64_t)i};
+    it->direction = -1;
+    it->policy = LG_POLICY_NAIVE;
+    it->on_incomplete = -1;
+    it->confidence = confidence;
+    it->decision_price = -123456;
+    it->broker_margin = INT64_MAX;
+    it->entry_timeout_ns = 30 * LG_NS_PER_S;
+}
+
 /* Every event kind, every Kite status, every error flag combination. */
 static uint32_t sample_events(lg_event_t *evs, uint32_t max) {
     uint32_t n = 0;
@@ -171,6 +188,18 @@ static uint32_t sample_events(lg_event_t *evs, uint32_t max) {
     sample_positions(&evs[n++], sample_rows, 0);
     sample_connection(&evs[n++], true);
     sample_connection(&evs[n++], false);
+    sample_connection(&evs[n++], false);
+    evs[n - 1].u.connection.session_lost = true;
+    sample_intent(&evs[n++], 2, 0.75);
+    sample_intent(&evs[n++], LG_MAX_LEGS, 1e-300);
+    sample_intent(&evs[n++], 0, 1.0);
+    ev_init(&evs[n], LG_EV_MARGINS);
+    evs[n].u.margins.available = -5000000;
+    evs[n++].u.margins.used = INT64_MAX;
+    ev_init(&evs[n], LG_EV_BAND);
+    evs[n].u.band.token = 11001;
+    evs[n].u.band.lo = 5;
+    evs[n++].u.band.hi = 999995;
     sample_adopt(&evs[n++], LG_KS_OPEN, 1, LG_OT_LIMIT);
     sample_adopt(&evs[n++], LG_KS_COMPLETE, -1, LG_OT_MARKET);
     sample_adopt(&evs[n++], LG_KS_TRIGGER_PENDING, -1, LG_OT_SLM);
@@ -200,6 +229,7 @@ static uint32_t sample_records(lg_record_t *recs, uint32_t max) {
     rec_init(&recs[n++], LG_REC_PNL, UINT32_MAX, "", INT64_MIN, 0, 0);
     rec_init(&recs[n++], LG_REC_ERROR, 7, "L0000007000X00", LG_EOVERFILL, 0, 0);
     rec_init(&recs[n++], LG_REC_ERROR, 0, "", LG_EINVAL, -1, 1);
+    rec_init(&recs[n++], LG_REC_SIZING, 12, "", 7, LG_BOUND_MARGIN, 123456789);
     lg_record_t *r = &recs[n++];
     rec_init(r, LG_REC_ORDER_STATE, 9, "", 0, 0, 0);
     fill_str(r->tag, sizeof r->tag, 'Z');
@@ -240,6 +270,7 @@ static uint32_t sample_cmds(lg_cmd_t *cmds, uint32_t max) {
     cmd_init(&cmds[n++], LG_CMD_CANCEL, true, "L0000001203E01", "");
     cmd_init(&cmds[n++], LG_CMD_QUERY_ORDER, true, "L0000001203E00", "");
     cmd_init(&cmds[n++], LG_CMD_QUERY_POSITIONS, true, "", "");
+    cmd_init(&cmds[n++], LG_CMD_QUERY_MARGINS, true, "", "");
     lg_cmd_t *f = &cmds[n++];
     cmd_init(f, LG_CMD_CANCEL, false, "", "");
     fill_str(f->tag, sizeof f->tag, 'A');
@@ -308,7 +339,25 @@ static void assert_event_equal(const lg_event_t *a, const lg_event_t *b) {
             assert_true(a->u.positions.rows[i].qty == b->u.positions.rows[i].qty);
         }
         break;
-    case LG_EV_CONNECTION: assert_int_equal(a->u.connection.up, b->u.connection.up); break;
+    case LG_EV_CONNECTION:
+        assert_int_equal(a->u.connection.up, b->u.connection.up);
+        assert_int_equal(a->u.connection.session_lost, b->u.connection.session_lost);
+        break;
+    case LG_EV_INTENT:
+        assert_int_equal(a->u.intent.n_legs, b->u.intent.n_legs);
+        assert_memory_equal(a->u.intent.legs, b->u.intent.legs, sizeof a->u.intent.legs);
+        assert_true(a->u.intent.confidence == b->u.intent.confidence);
+        assert_true(a->u.intent.decision_price == b->u.intent.decision_price);
+        assert_true(a->u.intent.broker_margin == b->u.intent.broker_margin);
+        break;
+    case LG_EV_MARGINS:
+        assert_true(a->u.margins.available == b->u.margins.available);
+        assert_true(a->u.margins.used == b->u.margins.used);
+        break;
+    case LG_EV_BAND:
+        assert_int_equal(a->u.band.token, b->u.band.token);
+        assert_true(a->u.band.lo == b->u.band.lo && a->u.band.hi == b->u.band.hi);
+        break;
     case LG_EV_ADOPT:
         assert_update_equal(&a->u.adopt.u, &b->u.adopt.u);
         assert_int_equal(a->u.adopt.token, b->u.adopt.token);
@@ -402,12 +451,12 @@ static void test_record_roundtrip(void **state) {
     (void)state;
     lg_record_t recs[MAX_SAMPLES];
     uint32_t n = sample_records(recs, MAX_SAMPLES);
-    bool seen[LG_REC_ERROR + 1] = {false};
+    bool seen[LG_REC_SIZING + 1] = {false};
     for (uint32_t i = 0; i < n; i++) {
         roundtrip_record(&recs[i]);
         seen[recs[i].kind] = true;
     }
-    for (int k = LG_REC_GROUP_STATE; k <= LG_REC_ERROR; k++) assert_true(seen[k]);
+    for (int k = LG_REC_GROUP_STATE; k <= LG_REC_SIZING; k++) assert_true(seen[k]);
 }
 
 static void roundtrip_cmd(const lg_cmd_t *orig) {
@@ -427,12 +476,12 @@ static void test_cmd_roundtrip(void **state) {
     (void)state;
     lg_cmd_t cmds[MAX_SAMPLES];
     uint32_t n = sample_cmds(cmds, MAX_SAMPLES);
-    bool seen[LG_CMD_QUERY_POSITIONS + 1] = {false};
+    bool seen[LG_CMD_QUERY_MARGINS + 1] = {false};
     for (uint32_t i = 0; i < n; i++) {
         roundtrip_cmd(&cmds[i]);
         seen[cmds[i].kind] = true;
     }
-    for (int k = LG_CMD_PLACE; k <= LG_CMD_QUERY_POSITIONS; k++) assert_true(seen[k]);
+    for (int k = LG_CMD_PLACE; k <= LG_CMD_QUERY_MARGINS; k++) assert_true(seen[k]);
 }
 
 /* ---- golden bytes ------------------------------------------------------------------- */
@@ -616,7 +665,7 @@ static void test_decode_unknown_kind(void **state) {
         tb_head(&t, LG_JRNL_EVENT, ev_bad[i]);
         expect_event_err(t.b, t.n, LG_EPARSE, 0);
     }
-    const unsigned rec_bad[] = {0, LG_REC_ERROR + 1, 0xFF};
+    const unsigned rec_bad[] = {0, LG_REC_SIZING + 1, 0xFF};
     for (size_t i = 0; i < LG_COUNT(rec_bad); i++) {
         tb_t t;
         tb_head(&t, LG_JRNL_RECORD, rec_bad[i]);
@@ -630,7 +679,7 @@ static void test_decode_unknown_kind(void **state) {
         lg_record_t r;
         assert_int_equal(lg_jrnl_decode_record(t.b, t.n, &r), LG_OK);
     }
-    const unsigned cmd_bad[] = {0, LG_CMD_QUERY_POSITIONS + 1, 0xFF};
+    const unsigned cmd_bad[] = {0, LG_CMD_QUERY_MARGINS + 1, 0xFF};
     for (size_t i = 0; i < LG_COUNT(cmd_bad); i++) {
         lg_cmd_t c;
         size_t len = 0;
@@ -721,9 +770,19 @@ static void test_decode_value_errors(void **state) {
     buf[otype_at] = LG_OT_SLM;
     assert_int_equal(lg_jrnl_decode_cmd(buf, len, &c), LG_OK);
 
-    /* booleans are 0 or 1 */
+    /* a double is finite: NaN bits in an intent's confidence are refused */
+    {
+        lg_event_t in;
+        sample_intent(&in, 2, 0.5);
+        size_t ilen = enc_event(&in, 0, buf);
+        size_t conf_at = 4 + 8 + 4 + 2 * 16 + 3;
+        uint64_t nan_bits = 0x7FF8000000000001ull;
+        for (int b = 0; b < 8; b++) buf[conf_at + (size_t)b] = (uint8_t)(nan_bits >> (8 * b));
+        expect_event_err(buf, ilen, LG_EPARSE, 0);
+    }
+    /* a connection is 0, 1 or 2 */
     tb_head(&t, LG_JRNL_EVENT, LG_EV_CONNECTION);
-    tb_u(&t, 2, 1);
+    tb_u(&t, 3, 1);
     expect_event_err(t.b, t.n, LG_EPARSE, 0);
     t.b[t.n - 1] = 1;
     assert_int_equal(lg_jrnl_decode_event(t.b, t.n, &ev, &at, NULL, 0), LG_OK);
@@ -850,6 +909,17 @@ static void test_encode_errors(void **state) {
     assert_int_equal(lg_jrnl_encode_event(&e, 0, buf, sizeof buf, &len), LG_EINVAL);
     e.kind = LG_EV__COUNT;
     assert_int_equal(lg_jrnl_encode_event(&e, 0, buf, sizeof buf, &len), LG_EINVAL);
+    sample_connection(&e, true);
+    e.u.connection.session_lost = true; /* up and lost at once */
+    assert_int_equal(lg_jrnl_encode_event(&e, 0, buf, sizeof buf, &len), LG_EINVAL);
+    sample_intent(&e, 2, 0.0 / 0.0); /* a double the journal cannot hold */
+    assert_int_equal(lg_jrnl_encode_event(&e, 0, buf, sizeof buf, &len), LG_EINVAL);
+    sample_intent(&e, 2, 0.5);
+    e.u.intent.n_legs = LG_MAX_LEGS + 1;
+    assert_int_equal(lg_jrnl_encode_event(&e, 0, buf, sizeof buf, &len), LG_EINVAL);
+    sample_intent(&e, 2, 0.5);
+    e.u.intent.policy = 9;
+    assert_int_equal(lg_jrnl_encode_event(&e, 0, buf, sizeof buf, &len), LG_EINVAL);
     sample_update(&e, LG_KS_OPEN);
     e.u.update.status = LG_KS__COUNT;
     assert_int_equal(lg_jrnl_encode_event(&e, 0, buf, sizeof buf, &len), LG_EINVAL);
@@ -881,7 +951,7 @@ static void test_encode_errors(void **state) {
     rec_init(&r, LG_REC_FILL, 1, "", 0, 0, 0);
     r.kind = (lg_rec_kind_t)0;
     assert_int_equal(lg_jrnl_encode_record(&r, buf, sizeof buf, &len), LG_EINVAL);
-    r.kind = (lg_rec_kind_t)(LG_REC_ERROR + 1);
+    r.kind = (lg_rec_kind_t)(LG_REC_SIZING + 1);
     assert_int_equal(lg_jrnl_encode_record(&r, buf, sizeof buf, &len), LG_EINVAL);
     rec_init(&r, LG_REC_FILL, 1, "", 0, 0, 0);
     memset(r.tag, 'x', sizeof r.tag);

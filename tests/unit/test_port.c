@@ -180,9 +180,9 @@ static void test_token_halts(void **state) {
     uint32_t tok = option_token(f, 2, LG_KIND_CE);
     lg_cmd_t c1 = place(tok, +1, 65, t1);
     assert_int_equal(lg_port_send(f->port, &c1), LG_OK);
-    assert_true(wait_for(f, LG_EV_CONTROL, NULL, 0, 3000));
-    const lg_event_t *k = find(f, LG_EV_CONTROL, NULL);
-    assert_int_equal(k->u.control.op, LG_CTL_KILL);
+    assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000));
+    const lg_event_t *k = find(f, LG_EV_CONNECTION, NULL); /* the engine's kill switch */
+    assert_true(k->u.connection.session_lost && !k->u.connection.up);
     const lg_event_t *e = find(f, LG_EV_ORDER_ERROR, t1);
     assert_non_null(e);
     assert_true(e->u.error.definitive);
@@ -218,7 +218,7 @@ static void test_queue_full_refuses(void **state) {
     uint32_t tok = option_token(f, 2, LG_KIND_CE);
     lg_cmd_t c = place(tok, +1, 65, tag);
     assert_int_equal(lg_port_send(f->port, &c), LG_OK);
-    assert_true(wait_for(f, LG_EV_CONTROL, NULL, 0, 3000));
+    assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000));
     int ok = 0, full = 0;
     for (int i = 0; i < 6; i++) {
         tag_of(6, 1, 'E', tag);
@@ -267,17 +267,29 @@ static void test_ticker_refused_halts(void **state) {
     fixture_t *f = *state;
     start_sim(f, NULL);
     start_port(f, f->rest, f->ws, "stale", NULL, 0);
-    assert_true(wait_for(f, LG_EV_CONTROL, NULL, 0, 3000));
-    assert_int_equal(find(f, LG_EV_CONTROL, NULL)->u.control.op, LG_CTL_KILL);
+    assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000));
+    bool lost = false; /* the ticker's own "down" comes first */
+    for (uint32_t i = 0; i < f->n_ev; i++)
+        lost = lost || (f->ev[i].kind == LG_EV_CONNECTION && f->ev[i].u.connection.session_lost);
+    assert_true(lost);
     for (int i = 0; i < 100; i++) uv_run(&f->loop, UV_RUN_ONCE); /* ~0.5 s: no retries */
     lg_port_stats_t s;
     lg_port_stats(f->port, &s);
     assert_true(s.halted);
     assert_int_equal(s.ticker_connects, 0);
-    assert_null(find(f, LG_EV_CONNECTION, NULL));
+    for (uint32_t i = 0; i < f->n_ev; i++) /* no ticker ever came up */
+        assert_false(f->ev[i].kind == LG_EV_CONNECTION && f->ev[i].u.connection.up);
+    uint32_t before = f->n_ev;
     /* a fresh token: the ticker connects */
     assert_int_equal(lg_port_set_token(f->port, "ptoken"), LG_OK);
     assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000));
+    bool up = false;
+    for (uint32_t i = 0; i < 200 && !up; i++) {
+        uv_run(&f->loop, UV_RUN_ONCE);
+        for (uint32_t k = before; k < f->n_ev; k++)
+            up = up || (f->ev[k].kind == LG_EV_CONNECTION && f->ev[k].u.connection.up);
+    }
+    assert_true(up);
 }
 
 

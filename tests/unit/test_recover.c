@@ -211,6 +211,7 @@ static fx_t *fx_new(void) {
     tmp_path(f.path);
     lg_test_master(&f.m);
     lg_engine_config_default(&f.cfg);
+    f.cfg.risk_off = 1; /* the lifecycle alone: risk has its own tests */
     f.cfg.max_groups = 8;
     f.cfg.max_orders = 1024;
     assert_int_equal(lg_out_init(&f.out, 256, 1024, 64), LG_OK);

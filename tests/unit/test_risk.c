@@ -2,7 +2,7 @@
  * test_risk.c — the risk engine's pure parts (risk.h): limits refused by name when
  * out of sense or contradicting; sizing decided by each bound in turn, the daily-loss
  * throttle (75% smaller past half the limit, nothing past it), the volatility
- * multiplier and the confidence; the greek fit; every pre-trade rule.
+ * multiplier and the confidence; every pre-trade rule.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,10 +43,10 @@ static void test_config_refusals(void **state) {
     refused(&c, "contradict");
     c = cfg(), c.max_notional_order = 200, c.max_notional_group = 100;
     refused(&c, "contradict");
-    c = cfg(), c.delta_limit = -1;
-    refused(&c, "delta_limit");
-    c = cfg(), c.vega_limit = 0.0 / 0.0;
-    refused(&c, "vega_limit");
+    c = cfg(), c.greeks.max_delta = -1;
+    refused(&c, "max_delta");
+    c = cfg(), c.greeks.max_vega = 0.0 / 0.0;
+    refused(&c, "max_vega");
     c = cfg(), c.loss_throttle = 1.0;
     refused(&c, "loss_throttle");
     c = cfg(), c.margin_use = 0;
@@ -140,31 +140,6 @@ static void test_volatility_and_confidence(void **state) {
     assert_int_equal(r.units, 0);
 }
 
-static void test_fit(void **state) {
-    (void)state;
-    assert_int_equal(lg_risk_fit(0, 10, 100), 10);
-    assert_int_equal(lg_risk_fit(95, 10, 100), 0);
-    assert_int_equal(lg_risk_fit(-100, 10, 100), 20);
-    assert_int_equal(lg_risk_fit(150, -10, 100), 25); /* reducing: 5 .. 25 fit */
-    assert_int_equal(lg_risk_fit(0, 0, 100), UINT32_MAX);
-    assert_int_equal(lg_risk_fit(200, 0, 100), 0);
-    assert_int_equal(lg_risk_fit(123, 4, 0), UINT32_MAX); /* no limit */
-    lg_rng_t rng;
-    lg_rng_seed(&rng, 7);
-    for (int i = 0; i < 20000; i++) {
-        double now = (lg_rng_uniform(&rng) - 0.5) * 400, unit = (lg_rng_uniform(&rng) - 0.5) * 40;
-        double lim = lg_rng_uniform(&rng) * 200 + 1;
-        uint32_t k = lg_risk_fit(now, unit, lim);
-        if (k == UINT32_MAX) {
-            assert_true(unit == 0.0);
-            continue;
-        }
-        if (k > 0) assert_true(fabs(now + (double)k * unit) <= lim + 1e-6);
-        assert_false(fabs(now + (double)(k + 1) * unit) <= lim - 1e-6 &&
-                     fabs(now + 1.0 * unit) <= lim - 1e-6);
-    }
-}
-
 static void test_pretrade(void **state) {
     (void)state;
     lg_instruments_t m;
@@ -229,7 +204,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_refusals), cmocka_unit_test(test_sizing_bounds),
         cmocka_unit_test(test_loss_throttle),   cmocka_unit_test(test_volatility_and_confidence),
-        cmocka_unit_test(test_fit),             cmocka_unit_test(test_pretrade),
+        cmocka_unit_test(test_pretrade),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

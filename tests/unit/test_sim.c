@@ -857,9 +857,37 @@ static void test_stop_orders(void **state) {
 
 /* ---- market data and positions -------------------------------------------------------------- */
 
+/* Options tick every option_tick_every-th round, futures every round. */
+static void test_option_ticks_thinner(void **state) {
+    (void)state;
+    fx_t *f = fx_new(37, NULL); /* default: options every 10th round of 100 ms */
+    uint32_t fut = lg_sim_token(f->s, 0, LG_KIND_FUT, 0), ce = atm_ce(f);
+    lg_sim_subscribe(f->s, ce);
+    assert_int_equal(lg_sim_next_time(f->s), LG_NS_PER_S); /* an option alone: round 10 */
+    lg_sim_subscribe(f->s, fut);
+    fx_run(f, 2 * LG_NS_PER_S);
+    uint32_t n_fut = 0, n_ce = 0;
+    for (uint32_t i = 0; i < f->n; i++) {
+        const lg_event_t *e = &f->log[i].ev;
+        assert_int_equal(e->kind, LG_EV_TICK);
+        if (e->u.tick.token == ce) {
+            n_ce++;
+            assert_int_equal(f->log[i].t % LG_NS_PER_S, 0);
+        } else {
+            n_fut++;
+        }
+    }
+    assert_int_equal(n_ce, 2);
+    assert_true(n_fut >= 10);
+    fx_free(f);
+}
+
 static void test_ticks(void **state) {
     (void)state;
-    fx_t *f = fx_new(37, NULL);
+    lg_sim_knobs_t k;
+    lg_sim_knobs_default(&k);
+    k.option_tick_every = 1;
+    fx_t *f = fx_new(37, &k);
     uint32_t fut = lg_sim_token(f->s, 0, LG_KIND_FUT, 0), ce = atm_ce(f);
     lg_sim_subscribe(f->s, fut);
     lg_sim_subscribe(f->s, ce);
@@ -956,6 +984,7 @@ int main(void) {
         cmocka_unit_test(test_partial_fills_sum),
         cmocka_unit_test(test_stop_orders),
         cmocka_unit_test(test_ticks),
+        cmocka_unit_test(test_option_ticks_thinner),
         cmocka_unit_test(test_positions_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,535 @@
+/*
+ * test_risk_engine.c — the risk engine inside the engine step (risk_eng.c, admit.c),
+ * driven by hand-made events: nothing is admitted without a margin snapshot and a
+ * price, forward and volatility for every leg (named when missing); the call-spread
+ * story (refused under the naive plan for the state "short filled, protection
+ * pending", admitted under the ratchet, a plain check of the finished margin passing
+ * both); intents sized by the bound that decides, the decision journaled; margin
+ * reserved by a group until a snapshot after its entry; the kill switch on the loss
+ * limit, the margin floor and a lost session; REDUCING on a greeks breach; bad input
+ * refused by name with nothing changed.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "test_master.h"
+
+#include "legato/engine.h"
+#include "legato/numeric.h"
+
+#define FWD 2400000 /* NIFTY future at ₹24 000 */
+#define IV 0.14
+#define OFFSET ((lg_ns_t)(20650 - 30) * 86400 * LG_NS_PER_S) /* 30 days before expiry */
+
+typedef struct fx {
+    lg_instruments_t m;
+    lg_engine_t *e;
+    lg_out_t out;
+    lg_ns_t now;
+    lg_cmd_t pending[256]; /* orders sent and not yet answered by fill_all */
+    uint32_t n_pending;
+    uint32_t acks;
+} fx_t;
+
+static void cfg_default(lg_engine_config_t *c) {
+    lg_engine_config_default(c);
+    c->max_groups = 16;
+    c->max_orders = 1024;
+    c->clock_offset_ns = OFFSET;
+}
+
+static fx_t *fx_new_cfg(const lg_engine_config_t *c) {
+    static fx_t f;
+    memset(&f, 0, sizeof f);
+    lg_test_master(&f.m);
+    assert_int_equal(lg_engine_create(c, &f.m, &f.e), LG_OK);
+    assert_int_equal(lg_out_init(&f.out, 256, 1024, 64), LG_OK);
+    f.now = 1000;
+    return &f;
+}
+
+static fx_t *fx_new(void) {
+    lg_engine_config_t c;
+    cfg_default(&c);
+    return fx_new_cfg(&c);
+}
+
+static void fx_free(fx_t *f) {
+    lg_engine_destroy(f->e);
+    lg_out_free(&f->out);
+    lg_instruments_free(&f->m);
+}
+
+static void keep_places(fx_t *f) {
+    for (uint32_t i = 0; i < f->out.n_cmds; i++)
+        if (f->out.cmds[i].kind == LG_CMD_PLACE && f->n_pending < LG_COUNT(f->pending))
+            f->pending[f->n_pending++] = f->out.cmds[i];
+}
+
+static int step(fx_t *f, const lg_event_t *ev) {
+    f->now += LG_NS_PER_MS;
+    int rc = lg_engine_step(f->e, ev, f->now, &f->out);
+    keep_places(f);
+    return rc;
+}
+
+static bool alert_mentions(const lg_out_t *o, const char *needle) {
+    for (uint32_t i = 0; i < o->n_alerts; i++)
+        if (strstr(o->alerts[i].text, needle)) return true;
+    return false;
+}
+
+static void say_alerts(const lg_out_t *o) {
+    for (uint32_t i = 0; i < o->n_alerts; i++) fprintf(stderr, "  alert: %s\n", o->alerts[i].text);
+}
+
+static lg_paise_t on_tick(double rupees) {
+    lg_paise_t p = (lg_paise_t)(rupees * 100.0 + 0.5);
+    return p - p % 5 > 0 ? p - p % 5 : 5;
+}
+
+/* Black-76 price of an option of the master at a forward (paise). */
+static lg_paise_t fair(fx_t *f, uint32_t token, lg_paise_t fwd) {
+    const lg_instrument_t *in = lg_instruments_find(&f->m, token);
+    double T = (20650.0 * 86400 + 36000 - (double)(f->now + OFFSET) / 1e9) / (365.0 * 86400);
+    return on_tick(lg_b76_price(in->kind == LG_KIND_CE, (double)fwd / 100.0,
+                                (double)in->strike / 100.0, T, 0.0, IV));
+}
+
+static void tick(fx_t *f, uint32_t token, lg_paise_t ltp) {
+    lg_event_t ev = {.kind = LG_EV_TICK};
+    ev.u.tick.token = token;
+    ev.u.tick.ltp = ev.u.tick.bid = ev.u.tick.ask = ltp;
+    assert_int_equal(step(f, &ev), LG_OK);
+}
+
+/* The future and every option at their fair prices. */
+static void market(fx_t *f, lg_paise_t fwd) {
+    tick(f, T_FUT, fwd);
+    const uint32_t opts[] = {T_C24200, T_C24400, T_P23800, T_P23600};
+    for (size_t i = 0; i < LG_COUNT(opts); i++) tick(f, opts[i], fair(f, opts[i], fwd));
+}
+
+static int margins(fx_t *f, lg_paise_t available) {
+    lg_event_t ev = {.kind = LG_EV_MARGINS};
+    ev.u.margins.available = available;
+    return step(f, &ev);
+}
+
+static lg_group_spec_t call_spread(lg_qty_t qty, lg_policy_t pol) {
+    lg_group_spec_t s = {.n_legs = 2, .policy = (int8_t)pol, .on_incomplete = -1};
+    s.legs[0] = (lg_leg_spec_t){.token = T_C24200, .side = -1, .covered_by = -1, .qty = qty};
+    s.legs[1] = (lg_leg_spec_t){.token = T_C24400, .side = 1, .covered_by = -1, .qty = qty};
+    return s;
+}
+
+static uint32_t submit(fx_t *f, lg_group_spec_t s) {
+    lg_event_t ev = {.kind = LG_EV_GROUP_SUBMIT};
+    ev.u.submit = s;
+    step(f, &ev);
+    return f->out.new_group;
+}
+
+static const lg_record_t *find_rec(const lg_out_t *o, lg_rec_kind_t k) {
+    for (uint32_t i = 0; i < o->n_recs; i++)
+        if (o->recs[i].kind == k) return &o->recs[i];
+    return NULL;
+}
+
+/* Acks and fills every order sent so far at its instrument's last price, until the
+ * engine sends nothing more. */
+static void fill_all(fx_t *f) {
+    for (uint32_t round = 0; round < 50 && f->n_pending > 0; round++) {
+        lg_cmd_t c = f->pending[0];
+        memmove(&f->pending[0], &f->pending[1], (f->n_pending - 1) * sizeof c);
+        f->n_pending--;
+        lg_event_t ev = {.kind = LG_EV_ORDER_ACK};
+        snprintf(ev.u.ack.tag, sizeof ev.u.ack.tag, "%s", c.tag);
+        snprintf(ev.u.ack.broker_id, sizeof ev.u.ack.broker_id, "10000000000%08u", ++f->acks);
+        assert_int_equal(step(f, &ev), LG_OK);
+        lg_paise_t ltp = 0;
+        double iv = 0;
+        lg_engine_price(f->e, c.token, &ltp, &iv);
+        ev = (lg_event_t){.kind = LG_EV_ORDER_UPDATE};
+        snprintf(ev.u.update.tag, sizeof ev.u.update.tag, "%s", c.tag);
+        snprintf(ev.u.update.broker_id, sizeof ev.u.update.broker_id, "10000000000%08u", f->acks);
+        ev.u.update.status = LG_KS_COMPLETE;
+        ev.u.update.quantity = ev.u.update.filled = c.qty;
+        ev.u.update.avg_price = ltp;
+        assert_int_equal(step(f, &ev), LG_OK);
+    }
+}
+
+/* The engine's shock legs of the call spread, as admit.c builds them. */
+static lg_shock_result_t spread_walk(fx_t *f, lg_qty_t qty, lg_policy_t pol, lg_paise_t avail) {
+    const uint32_t tok[2] = {T_C24200, T_C24400};
+    lg_shock_leg_t legs[2];
+    for (int i = 0; i < 2; i++) {
+        const lg_instrument_t *in = lg_instruments_find(&f->m, tok[i]);
+        lg_paise_t ltp = 0, fut = 0;
+        double iv = 0, fiv = 0;
+        lg_engine_price(f->e, tok[i], &ltp, &iv);
+        lg_engine_price(f->e, T_FUT, &fut, &fiv);
+        legs[i] = (lg_shock_leg_t){.cover = (int8_t)(i == 0 ? 1 : -1), .lot = 65};
+        legs[i].m = (lg_margin_leg_t){.kind = in->kind, .und = 0, .spot = (double)fut / 100.0,
+                                      .strike = (double)in->strike / 100.0,
+                                      .t_years = lg_years_to_expiry(in, f->now + OFFSET),
+                                      .iv = iv, .qty = i == 0 ? -qty : qty, .price = ltp};
+    }
+    lg_shock_params_t p;
+    lg_shock_params_default(&p);
+    lg_shock_result_t r;
+    assert_int_equal(lg_shock_walk(legs, 2, pol, 4, &p, avail, &r), LG_OK);
+    return r;
+}
+
+/* ---- admission ------------------------------------------------------------------------- */
+
+static void test_nothing_without_margins_and_prices(void **st) {
+    (void)st;
+    fx_t *f = fx_new();
+    assert_int_equal(submit(f, call_spread(650, LG_POLICY_RATCHET)), 0);
+    assert_int_equal(f->out.status, LG_ENODATA);
+    assert_true(alert_mentions(&f->out, "no margin snapshot"));
+    assert_int_equal(f->out.n_cmds, 0);
+    assert_int_equal(margins(f, 50000000LL * 100), LG_OK);
+    assert_int_equal(submit(f, call_spread(650, LG_POLICY_RATCHET)), 0);
+    assert_true(alert_mentions(&f->out, "no price for NIFTY26JUL24200CE"));
+    tick(f, T_C24200, 20000);
+    tick(f, T_C24400, 10000);
+    assert_int_equal(submit(f, call_spread(650, LG_POLICY_RATCHET)), 0);
+    assert_true(alert_mentions(&f->out, "no forward (future price) for NIFTY"));
+    tick(f, T_FUT, FWD);
+    tick(f, T_C24200, 2500000); /* a call above its forward: no volatility explains it */
+    assert_int_equal(submit(f, call_spread(650, LG_POLICY_RATCHET)), 0);
+    assert_true(alert_mentions(&f->out, "no implied volatility for NIFTY26JUL24200CE"));
+    market(f, FWD);
+    uint32_t g = submit(f, call_spread(650, LG_POLICY_RATCHET));
+    if (g == 0) say_alerts(&f->out);
+    assert_true(g != 0);
+    assert_int_equal(f->out.n_cmds, 1);
+    lg_engine_stats_t s;
+    lg_engine_stats(f->e, &s);
+    assert_int_equal(s.risk_refused, 4);
+    fx_free(f);
+}
+
+/* The seed's story, with the model's own arithmetic. */
+static void test_call_spread_story(void **st) {
+    (void)st;
+    fx_t *f = fx_new();
+    market(f, FWD);
+    lg_shock_result_t rat = spread_walk(f, 650, LG_POLICY_RATCHET, 0);
+    lg_shock_result_t nai = spread_walk(f, 650, LG_POLICY_NAIVE, 0);
+    lg_paise_t avail = rat.worst.need + rat.worst.need / 10;
+    assert_true(nai.worst.need > avail);
+    assert_true(nai.finished.margin <= avail); /* a plain check of the finished margin passes */
+    assert_int_equal(margins(f, avail), LG_OK);
+    assert_int_equal(submit(f, call_spread(650, LG_POLICY_NAIVE)), 0);
+    assert_int_equal(f->out.status, LG_EMARGIN);
+    assert_true(alert_mentions(&f->out, "leg 0 short NIFTY26JUL24200CE 650/650, leg 1 long "
+                                        "NIFTY26JUL24400CE 0/650"));
+    assert_int_equal(f->out.n_cmds, 0);
+    uint32_t g = submit(f, call_spread(650, LG_POLICY_RATCHET));
+    if (g == 0) say_alerts(&f->out);
+    assert_true(g != 0);
+    const lg_record_t *r = find_rec(&f->out, LG_REC_SIZING);
+    assert_non_null(r);
+    assert_int_equal(r->a, 0); /* explicit quantities: not sized */
+    assert_int_equal(r->b, LG_BOUND_NONE);
+    assert_int_equal(r->c, rat.worst.need);
+    lg_risk_view_t v;
+    lg_engine_risk(f->e, &v);
+    assert_int_equal(v.reserved, rat.worst.need);
+    fx_free(f);
+}
+
+/* A group reserves its worst state until a snapshot taken after its entry ended. */
+static void test_reservation(void **st) {
+    (void)st;
+    fx_t *f = fx_new();
+    market(f, FWD);
+    lg_shock_result_t one = spread_walk(f, 650, LG_POLICY_RATCHET, 0);
+    assert_int_equal(margins(f, one.worst.need + one.worst.need / 2), LG_OK);
+    uint32_t g1 = submit(f, call_spread(650, LG_POLICY_RATCHET));
+    assert_true(g1 != 0);
+    /* the same again does not fit beside it */
+    lg_group_spec_t s2 = call_spread(650, LG_POLICY_RATCHET);
+    s2.legs[0].token = T_P23800, s2.legs[1].token = T_P23600;
+    assert_int_equal(submit(f, s2), 0);
+    assert_int_equal(f->out.status, LG_EMARGIN);
+    fill_all(f);
+    lg_gstate_t gs;
+    assert_int_equal(lg_engine_group_state(f->e, g1, &gs), LG_OK);
+    assert_int_equal(gs, LG_GS_FILLED);
+    /* leaving entry asked for a snapshot; the answer releases the reservation */
+    lg_risk_view_t v;
+    lg_engine_risk(f->e, &v);
+    assert_true(v.reserved > 0);
+    assert_int_equal(margins(f, one.worst.need + one.worst.need / 2), LG_OK);
+    lg_engine_risk(f->e, &v);
+    assert_int_equal(v.reserved, 0);
+    assert_true(submit(f, s2) != 0);
+    fx_free(f);
+}
+
+/* ---- intents ----------------------------------------------------------------------------- */
+
+static lg_event_t spread_intent(fx_t *f, double confidence) {
+    lg_event_t ev = {.kind = LG_EV_INTENT};
+    lg_intent_t *it = &ev.u.intent;
+    it->n_legs = 2;
+    it->legs[0] = (lg_intent_leg_t){.token = T_C24200, .side = -1, .covered_by = -1, .ratio = 1};
+    it->legs[1] = (lg_intent_leg_t){.token = T_C24400, .side = 1, .covered_by = -1, .ratio = 1};
+    it->direction = 1;
+    it->policy = -1;
+    it->on_incomplete = -1;
+    it->confidence = confidence;
+    lg_paise_t a = 0, b = 0;
+    double iv;
+    lg_engine_price(f->e, T_C24200, &a, &iv);
+    lg_engine_price(f->e, T_C24400, &b, &iv);
+    it->decision_price = b - a; /* a credit: negative */
+    return ev;
+}
+
+static void test_intent_sized_by_margin(void **st) {
+    (void)st;
+    fx_t *f = fx_new();
+    market(f, FWD);
+    lg_shock_result_t unit = spread_walk(f, 65, LG_POLICY_RATCHET, 0);
+    /* room for 7.4 units at margin_use 0.9 */
+    lg_paise_t avail = (lg_paise_t)((double)unit.worst.need * 7.4 / 0.9);
+    assert_int_equal(margins(f, avail), LG_OK);
+    lg_event_t ev = spread_intent(f, 1.0);
+    assert_int_equal(step(f, &ev), LG_OK);
+    uint32_t g = f->out.new_group;
+    if (g == 0) say_alerts(&f->out);
+    assert_true(g != 0);
+    lg_sizing_view_t sz;
+    assert_int_equal(lg_engine_sizing(f->e, g, &sz), LG_OK);
+    assert_int_equal(sz.units, 7);
+    assert_int_equal(sz.bound, LG_BOUND_MARGIN);
+    const lg_record_t *r = find_rec(&f->out, LG_REC_SIZING);
+    assert_non_null(r);
+    assert_int_equal(r->a, 7);
+    assert_int_equal(r->b, LG_BOUND_MARGIN);
+    assert_true(alert_mentions(&f->out, "decided by margin"));
+    lg_group_view_t v;
+    assert_int_equal(lg_engine_group(f->e, g, &v), LG_OK);
+    assert_int_equal(v.legs[0].target, 7 * 65);
+    assert_int_equal(v.legs[1].target, 7 * 65);
+    /* half the confidence: half the size (floor) */
+    lg_event_t half = spread_intent(f, 0.5);
+    assert_int_equal(margins(f, 2 * avail), LG_OK);
+    assert_int_equal(step(f, &half), LG_OK);
+    assert_int_equal(lg_engine_sizing(f->e, f->out.new_group, &sz), LG_OK);
+    assert_true(sz.units >= 3 && sz.units <= 4);
+    fx_free(f);
+}
+
+static void test_intent_refusals(void **st) {
+    (void)st;
+    lg_engine_config_t c;
+    cfg_default(&c);
+    c.risk.greeks.max_delta = 60; /* a unit of the spread is several units of delta */
+    fx_t *f = fx_new_cfg(&c);
+    market(f, FWD);
+    assert_int_equal(margins(f, 100000000LL * 100), LG_OK);
+    lg_event_t ev = spread_intent(f, 1.0);
+    assert_int_equal(step(f, &ev), LG_OK);
+    lg_sizing_view_t sz;
+    assert_int_equal(lg_engine_sizing(f->e, f->out.new_group, &sz), LG_OK);
+    assert_int_equal(sz.bound, LG_BOUND_DELTA);
+    assert_true(sz.units >= 1 && sz.units < c.risk.max_units);
+    /* the price moved since the decision */
+    ev = spread_intent(f, 1.0);
+    ev.u.intent.decision_price -= 5000;
+    assert_int_equal(step(f, &ev), LG_ELIMIT);
+    assert_true(alert_mentions(&f->out, "price moved"));
+    assert_int_equal(f->out.new_group, 0);
+    /* bad intents, named */
+    ev = spread_intent(f, 0.0);
+    assert_int_equal(step(f, &ev), LG_ESPEC);
+    assert_true(alert_mentions(&f->out, "confidence"));
+    ev = spread_intent(f, 1.0);
+    ev.u.intent.legs[1].ratio = 0;
+    assert_int_equal(step(f, &ev), LG_ESPEC);
+    assert_true(alert_mentions(&f->out, "ratio"));
+    ev = spread_intent(f, 1.0);
+    ev.u.intent.legs[1].token = 4242;
+    assert_int_equal(step(f, &ev), LG_EINSTRUMENT);
+    assert_true(alert_mentions(&f->out, "4242"));
+    ev = spread_intent(f, 1.0);
+    ev.u.intent.direction = 0;
+    assert_int_equal(step(f, &ev), LG_ESPEC);
+    fx_free(f);
+}
+
+/* ---- kill switch and REDUCING ------------------------------------------------------------ */
+
+static const lg_record_t *trading_rec(const lg_out_t *o) { return find_rec(o, LG_REC_TRADING_STATE); }
+
+static void test_loss_limit_kills(void **st) {
+    (void)st;
+    lg_engine_config_t c;
+    cfg_default(&c);
+    c.risk.daily_loss_limit = 20000 * 100LL; /* ₹20 000 */
+    fx_t *f = fx_new_cfg(&c);
+    market(f, FWD);
+    assert_int_equal(margins(f, 10000000LL * 100), LG_OK);
+    assert_true(submit(f, call_spread(650, LG_POLICY_RATCHET)) != 0);
+    fill_all(f);
+    lg_risk_view_t v;
+    lg_engine_risk(f->e, &v);
+    assert_int_equal(v.unpriced, 0);
+    assert_int_equal(v.day_pnl, 0); /* filled at the last prices */
+    /* a rally hurts the short call spread: the 24200 call up ₹40, the 24400 call ₹10 */
+    lg_paise_t a = 0, b = 0;
+    double iv;
+    lg_engine_price(f->e, T_C24200, &a, &iv);
+    lg_engine_price(f->e, T_C24400, &b, &iv);
+    tick(f, T_C24400, b + 1000);
+    tick(f, T_C24200, a + 3000); /* −650 × 30 + 650 × 10 = −₹13 000: past half */
+    assert_true(alert_mentions(&f->out, "past half the loss limit"));
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_ACTIVE);
+    tick(f, T_C24200, a + 4500); /* −650 × 45 + 650 × 10 = −₹22 750 */
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_HALTED);
+    const lg_record_t *r = trading_rec(&f->out);
+    assert_non_null(r);
+    assert_int_equal(r->c, LG_WHY_LOSS_LIMIT);
+    /* the kill switch flattens: the live group closes, shorts bought back first */
+    bool buy_back = false;
+    for (uint32_t i = 0; i < f->out.n_cmds; i++)
+        buy_back = buy_back || (f->out.cmds[i].token == T_C24200 && f->out.cmds[i].side == 1);
+    assert_true(buy_back);
+    fx_free(f);
+}
+
+static void test_margin_floor_and_session(void **st) {
+    (void)st;
+    lg_engine_config_t c;
+    cfg_default(&c);
+    c.risk.margin_floor = 100000 * 100LL;
+    fx_t *f = fx_new_cfg(&c);
+    assert_int_equal(margins(f, 200000 * 100LL), LG_OK);
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_ACTIVE);
+    assert_int_equal(margins(f, 99999 * 100LL), LG_OK);
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_HALTED);
+    assert_int_equal(trading_rec(&f->out)->c, LG_WHY_MARGIN);
+    assert_true(alert_mentions(&f->out, "below the floor"));
+    fx_free(f);
+
+    f = fx_new();
+    lg_event_t ev = {.kind = LG_EV_CONNECTION};
+    ev.u.connection.session_lost = true;
+    assert_int_equal(step(f, &ev), LG_OK);
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_HALTED);
+    assert_int_equal(trading_rec(&f->out)->c, LG_WHY_SESSION);
+    ev.u.connection.up = true; /* up with its session lost: nonsense */
+    assert_int_equal(step(f, &ev), LG_EINVAL);
+    fx_free(f);
+}
+
+static void test_greeks_breach_reduces(void **st) {
+    (void)st;
+    lg_engine_config_t c;
+    cfg_default(&c);
+    c.risk.greeks.max_delta = 45; /* a long 24200 call: about 0.4 × 65 = 26 */
+    fx_t *f = fx_new_cfg(&c);
+    market(f, FWD);
+    assert_int_equal(margins(f, 10000000LL * 100), LG_OK);
+    lg_group_spec_t s = {.n_legs = 1, .policy = -1, .on_incomplete = -1};
+    s.legs[0] = (lg_leg_spec_t){.token = T_C24200, .side = 1, .covered_by = -1, .qty = 65};
+    uint32_t g = submit(f, s);
+    if (g == 0) say_alerts(&f->out);
+    assert_true(g != 0);
+    fill_all(f);
+    f->now += 2 * LG_NS_PER_S;
+    market(f, FWD); /* delta unchanged: within */
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_ACTIVE);
+    f->now += 2 * LG_NS_PER_S;
+    market(f, FWD + 120000); /* ₹1 200 up: the call's delta passes 0.8 */
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_REDUCING);
+    /* REDUCING: no new risk */
+    assert_int_equal(submit(f, s), 0);
+    assert_int_equal(f->out.status, LG_EHALTED);
+    fx_free(f);
+}
+
+/* ---- bad input ------------------------------------------------------------------------------ */
+
+static void test_bad_input(void **st) {
+    (void)st;
+    fx_t *f = fx_new();
+    uint64_t d = lg_engine_digest(f->e);
+    lg_event_t ev = {.kind = LG_EV_MARGINS};
+    ev.u.margins.available = 100;
+    ev.u.margins.used = -1;
+    assert_int_equal(step(f, &ev), LG_EINVAL);
+    assert_true(alert_mentions(&f->out, "negative used margin"));
+    ev = (lg_event_t){.kind = LG_EV_BAND};
+    ev.u.band.token = T_C24200;
+    ev.u.band.lo = 500, ev.u.band.hi = 400;
+    assert_int_equal(step(f, &ev), LG_EPRICE);
+    assert_true(alert_mentions(&f->out, "NIFTY26JUL24200CE"));
+    ev.u.band.token = 77;
+    assert_int_equal(step(f, &ev), LG_EINSTRUMENT);
+    assert_true(lg_engine_digest(f->e) == d);
+    lg_risk_view_t v;
+    lg_engine_risk(f->e, &v);
+    assert_false(v.margins_known);
+    fx_free(f);
+    /* contradicting limits: no engine */
+    lg_engine_config_t c;
+    cfg_default(&c);
+    c.risk.max_lots_group = 0;
+    lg_engine_t *e = NULL;
+    lg_instruments_t m;
+    lg_test_master(&m);
+    assert_int_equal(lg_engine_create(&c, &m, &e), LG_EINVAL);
+    cfg_default(&c);
+    c.risk.daily_loss_limit = -5;
+    assert_int_equal(lg_engine_create(&c, &m, &e), LG_EINVAL);
+    assert_null(e);
+    lg_instruments_free(&m);
+}
+
+/* A circuit band refuses a limit price outside it. */
+static void test_band(void **st) {
+    (void)st;
+    fx_t *f = fx_new();
+    market(f, FWD);
+    assert_int_equal(margins(f, 10000000LL * 100), LG_OK);
+    lg_event_t ev = {.kind = LG_EV_BAND};
+    ev.u.band.token = T_C24400;
+    ev.u.band.lo = 100, ev.u.band.hi = 500;
+    assert_int_equal(step(f, &ev), LG_OK);
+    lg_group_spec_t s = call_spread(650, LG_POLICY_RATCHET);
+    s.legs[1].limit_price = 1000;
+    assert_int_equal(submit(f, s), 0);
+    assert_int_equal(f->out.status, LG_EPRICE);
+    assert_true(alert_mentions(&f->out, "circuit band"));
+    fx_free(f);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nothing_without_margins_and_prices),
+        cmocka_unit_test(test_call_spread_story),
+        cmocka_unit_test(test_reservation),
+        cmocka_unit_test(test_intent_sized_by_margin),
+        cmocka_unit_test(test_intent_refusals),
+        cmocka_unit_test(test_loss_limit_kills),
+        cmocka_unit_test(test_margin_floor_and_session),
+        cmocka_unit_test(test_greeks_breach_reduces),
+        cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_band),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
