@@ -14,6 +14,7 @@
 #include "legato/event.h"
 #include "legato/instrument.h"
 #include "legato/risk.h"
+#include "legato/stop.h"
 
 typedef enum lg_gstate {
     LG_GS_CREATED = 0,
@@ -58,6 +59,7 @@ typedef enum lg_reason {
     LG_WHY_SESSION,       /* the broker session was lost */
     LG_WHY_GREEKS,        /* a portfolio greek passed its limit */
     LG_WHY_RISK,          /* the risk engine refused the group (limits, margin shock) */
+    LG_WHY_STOP,          /* a stop-loss exits the group */
     LG_WHY__COUNT
 } lg_reason_t;
 
@@ -88,6 +90,8 @@ typedef struct lg_engine_config {
                                      lifecycle alone; the daemon refuses it) */
     lg_ns_t greeks_watch_ns;      /* portfolio greeks re-checked on ticks at most this often */
     lg_risk_config_t risk;        /* sizing, limits, margin shock, kill triggers (risk.h) */
+    uint32_t max_stops;           /* price stops and group stops armed at once */
+    lg_stop_config_t stop;        /* the hybrid stop's timings and protection (stop.h) */
 } lg_engine_config_t;
 
 void lg_engine_config_default(lg_engine_config_t *c);

@@ -84,6 +84,7 @@ typedef enum lg_ev_kind {
     LG_EV_INTENT,        /* a strategy's intent: the risk engine sizes it into a group */
     LG_EV_MARGINS,       /* the broker's margin snapshot (available funds) */
     LG_EV_BAND,          /* an instrument's circuit band (from a quote) */
+    LG_EV_STOP,          /* arm (or disarm) a stop-loss on a live group */
     LG_EV__COUNT
 } lg_ev_kind_t;
 
@@ -155,6 +156,13 @@ typedef struct lg_event {
             uint32_t token;
             lg_paise_t lo, hi; /* lower and upper circuit limits, 0 < lo <= hi */
         } band;
+        struct {
+            uint32_t group;
+            lg_paise_t trigger, limit, gap; /* a price stop (one-leg groups): the hybrid
+                                               SL-LIMIT stop of stop.h; 0: none */
+            lg_paise_t max_loss; /* a group stop: exit in unwind order once the group's
+                                    P&L is at or below −max_loss paise; 0: none */
+        } stop;                  /* both 0: disarm */
     } u;
 } lg_event_t;
 

@@ -33,6 +33,7 @@
  *                   i64 decision_price, i64 broker_margin, i64 entry_timeout_ns
  *     MARGINS       i64 available, i64 used
  *     BAND          u32 token, i64 lo, i64 hi
+ *     STOP          u32 group, i64 trigger, i64 limit, i64 gap, i64 max_loss
  *   f64  = the IEEE-754 bits as a u64; NaN and infinities are refused.
  *   record   u32 group, str tag, i64 a, i64 b, i64 c          (kind: lg_rec_kind_t)
  *   cmd      u8 risk_reducing, str tag, str broker_id, u32 token, i8 side,

@@ -37,8 +37,10 @@ void lg_engine_config_default(lg_engine_config_t *c) {
         .finished_retain_ns = 60 * LG_NS_PER_S,
         .risk_off = 0,
         .greeks_watch_ns = 1 * LG_NS_PER_S,
+        .max_stops = 64,
     };
     lg_risk_config_default(&c->risk);
+    lg_stop_config_default(&c->stop);
 }
 
 static int config_check(const lg_engine_config_t *c) {
@@ -57,7 +59,8 @@ static int config_check(const lg_engine_config_t *c) {
     if (c->reversal_fill_ns <= 0) return LG_EINVAL;
     if (c->order_silence_ns <= 0 || c->positions_check_ns <= 0) return LG_EINVAL;
     if (c->risk_off != 0 && c->risk_off != 1) return LG_EINVAL;
-    if (c->greeks_watch_ns <= 0) return LG_EINVAL;
+    if (c->greeks_watch_ns <= 0 || c->max_stops > (1u << 20)) return LG_EINVAL;
+    if (lg_stop_config_check(&c->stop) != LG_OK) return LG_EINVAL;
     return lg_risk_config_check(&c->risk, NULL, 0);
 }
 
@@ -110,7 +113,7 @@ int lg_engine_create(const lg_engine_config_t *cfg, const lg_instruments_t *mast
         e->groups[i].enter_pos = LG_NO_INDEX;
     }
     link_futures(e);
-    if (lg_risk_eng_init(e) != LG_OK) {
+    if (lg_risk_eng_init(e) != LG_OK || lg_stop_eng_init(e) != LG_OK) {
         lg_engine_destroy(e);
         return LG_EPOOL_FULL;
     }
@@ -130,6 +133,7 @@ void lg_engine_destroy(lg_engine_t *e) {
     free(e->iv);
     free(e->fut_of);
     lg_risk_eng_free(e);
+    lg_stop_eng_free(e);
     free(e);
 }
 
@@ -172,6 +176,7 @@ static int dispatch(lg_engine_t *e, const lg_event_t *ev) {
     case LG_EV_INTENT: return lg_eng_on_intent(e, ev);
     case LG_EV_MARGINS: return lg_eng_on_margins(e, ev);
     case LG_EV_BAND: return lg_eng_on_band(e, ev);
+    case LG_EV_STOP: return lg_eng_on_stop(e, ev);
     case LG_EV_CONNECTION:
         if (ev->u.connection.up && ev->u.connection.session_lost)
             return lg_eng_refuse(e, LG_EINVAL, 0, NULL, "connection up with its session lost");

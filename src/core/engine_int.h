@@ -80,6 +80,10 @@ typedef struct lg_group {
     uint8_t bound;                       /* lg_bound_t that decided the size */
     lg_paise_t worst_need;               /* need of its worst partial-fill state */
     lg_ns_t entry_done_ns;               /* when it left its entry states (reserve), 0 before */
+    uint32_t stop_id;                    /* its price stop: stops[stop_id - 1]; 0 none */
+    uint32_t stop_seq;                   /* the next stop order number (tags stay unique) */
+    lg_ns_t stop_wake;                   /* the price stop's next wake-up */
+    lg_paise_t max_loss;                 /* group stop: exit at P&L <= −max_loss; 0 none */
 } lg_group_t;
 
 /* lg_group_t.adopted bits: which kinds of order recovery adopted into the group. */
@@ -128,6 +132,13 @@ struct lg_engine {
     uint32_t ring_head, ring_n;
     lg_ns_t greeks_next;      /* next tick-time greeks check */
     bool loss_half_said;      /* "past half the loss limit" alerted */
+    /* stops (stop_eng.c) */
+    lg_stop_t *stops;         /* max_stops machines */
+    uint32_t *stop_group;     /* per stop: the group id using it, 0 free */
+    uint32_t *free_stops;
+    uint32_t n_free_stops;
+    uint32_t *loss_stops;     /* ids of groups with a group stop (max_stops) */
+    uint32_t n_loss_stops;
     lg_engine_stats_t stats;
     lg_out_t *out;            /* the step's output (valid during a step) */
     lg_ns_t now;
@@ -186,6 +197,19 @@ void lg_group_transition(lg_engine_t *e, lg_group_t *g, lg_gstate_t to, lg_reaso
 bool lg_group_finished(const lg_group_t *g);
 bool lg_group_in_entry(const lg_group_t *g);
 int lg_group_validate(lg_engine_t *e, const lg_group_spec_t *s, lg_group_t *g);
+/* One child order as lg_group_send_child places it. */
+typedef struct lg_child {
+    uint8_t purpose;
+    uint16_t attempt;  /* the tag's attempt field (a stop: its order sequence number) */
+    int side;
+    lg_otype_t otype;
+    lg_qty_t qty;      /* <= the instrument's freeze quantity */
+    lg_paise_t price, trigger;
+    int mprot;
+    bool reducing;
+} lg_child_t;
+/* Exactly one order (no slicing). LG_ENOSPACE (deferred) / LG_EPOOL_FULL. */
+int lg_group_send_child(lg_engine_t *e, lg_group_t *g, uint32_t leg, const lg_child_t *c);
 /* Sends one order for a leg: slices qty by freeze quantity into children. */
 int lg_group_send(lg_engine_t *e, lg_group_t *g, uint32_t leg, uint8_t purpose, int side,
                   lg_qty_t qty, lg_otype_t otype, lg_paise_t price, int mprot, bool reducing);
@@ -204,6 +228,8 @@ void lg_unwind_start(lg_engine_t *e, lg_group_t *g, uint8_t purpose, lg_reason_t
 void lg_unwind_progress(lg_engine_t *e, lg_group_t *g);
 void lg_unwind_on_reject(lg_engine_t *e, lg_group_t *g, uint32_t leg);
 void lg_unwind_reset_escalation(lg_group_t *g);
+/* Sends a cancel for a working, acked order (false: no room, deferred). */
+bool lg_eng_cancel(lg_engine_t *e, lg_order_t *o);
 lg_ns_t lg_unwind_next_cancel(const lg_engine_t *e, const lg_group_t *g);
 
 /* risk_eng.c (state, triggers) and admit.c (admission, intents) */
@@ -236,6 +262,19 @@ uint32_t lg_eng_orders_last_minute(lg_engine_t *e);
 void lg_risk_sent(lg_engine_t *e);
 /* A group left its entry states: ask for a fresh margin snapshot. */
 void lg_risk_entry_done(lg_engine_t *e, lg_group_t *g);
+
+/* stop_eng.c */
+int lg_stop_eng_init(lg_engine_t *e);
+void lg_stop_eng_free(lg_engine_t *e);
+int lg_eng_on_stop(lg_engine_t *e, const lg_event_t *ev);
+/* Tells the group's price stop of its orders and its time; acts on its answers. */
+void lg_stop_eng_sync(lg_engine_t *e, lg_group_t *g);
+void lg_stop_eng_tick(lg_engine_t *e, uint32_t idx);
+/* Cancels the price stop's working order (the group's exit takes over once it ends)
+ * and drops its group stop. */
+void lg_stop_eng_disarm(lg_engine_t *e, lg_group_t *g);
+bool lg_stop_eng_working(lg_engine_t *e, const lg_group_t *g);
+void lg_stop_eng_release(lg_engine_t *e, lg_group_t *g);
 
 /* exposure.c */
 lg_qty_t lg_exposure_naked(const lg_group_t *g);

@@ -46,7 +46,7 @@ const char *lg_reason_name(lg_reason_t r) {
         "none", "submit", "invalid", "not_active", "fill",      "reject",          "timeout",
         "exposure", "kill", "reduce", "exit",     "flat",       "shrunk",          "positions",
         "late_fill", "emergency_fail", "resume", "recovered", "loss_limit", "margin",
-        "session", "greeks", "risk"};
+        "session", "greeks", "risk", "stop"};
     return (unsigned)r < LG_WHY__COUNT ? n[r] : "?";
 }
 
@@ -270,6 +270,60 @@ static void compact(lg_engine_t *e, lg_group_t *g) {
     g->n_orders = keep;
 }
 
+/* Room for n more orders of a purpose in the group, the pool and the tag space (the
+ * table is compacted if that makes room); alerted once when there is none. */
+static bool order_room(lg_engine_t *e, lg_group_t *g, uint8_t purpose, uint32_t n) {
+    uint32_t room = LG_GROUP_MAX_ORDERS - (purpose == LG_PURPOSE_ENTRY ? LG_GROUP_REVERSAL_RESERVE : 0);
+    if (g->n_orders + n > room) compact(e, g);
+    if (g->n_orders + n <= room && e->n_free_orders >= n && g->next_child + n <= LG_TAG_CHILD_MAX + 1)
+        return true;
+    if (!g->slots_alerted)
+        lg_eng_alert(e, LG_ALERT_CRITICAL, LG_EPOOL_FULL, g->id,
+                     "group %u: no room for %u more %s orders (group %u/%u, pool %u free)", g->id,
+                     n, purpose == LG_PURPOSE_ENTRY ? "entry" : "reversal", g->n_orders, room,
+                     e->n_free_orders);
+    g->slots_alerted = true;
+    return false;
+}
+
+/* One child order: journaled as an intent and handed out as a PLACE. */
+static lg_order_t *new_child(lg_engine_t *e, lg_group_t *g, uint32_t leg, const lg_child_t *c) {
+    const lg_leg_t *l = &g->legs[leg];
+    uint32_t idx = e->free_orders[--e->n_free_orders];
+    lg_order_t *o = &e->orders[idx];
+    lg_tag_t t = {.group = g->id, .leg = (uint8_t)leg, .child = (uint16_t)g->next_child++,
+                  .purpose = c->purpose, .attempt = c->attempt};
+    g->orders[g->n_orders++] = idx;
+    lg_order_init(o, &t, l->ins->token, c->side, c->otype, c->qty, c->price, c->trigger, c->mprot,
+                  c->reducing, e->now);
+    lg_order_mark_sent(o, e->now);
+    lg_eng_record(e, LG_REC_ORDER_INTENT, g->id, o->tag, o->token, c->side * c->qty, c->price);
+    lg_cmd_t *cmd = lg_eng_cmd(e, LG_CMD_PLACE, c->reducing);
+    lg_strlcpy(cmd->tag, o->tag, sizeof cmd->tag);
+    cmd->token = o->token;
+    cmd->side = (int8_t)c->side;
+    cmd->otype = (uint8_t)c->otype;
+    cmd->mprot_pct = (int16_t)c->mprot;
+    cmd->qty = c->qty;
+    cmd->price = c->price;
+    cmd->trigger = c->trigger;
+    if (c->purpose != LG_PURPOSE_ENTRY) g->emergency_orders++;
+    else lg_risk_sent(e);
+    return o;
+}
+
+int lg_group_send_child(lg_engine_t *e, lg_group_t *g, uint32_t leg, const lg_child_t *c) {
+    LG_ASSERT(leg < g->n_legs && c->qty > 0 && c->qty <= g->legs[leg].ins->freeze &&
+              (c->side == 1 || c->side == -1));
+    if (!lg_eng_room(e, 1, 2)) {
+        lg_eng_defer(e);
+        return LG_ENOSPACE;
+    }
+    if (!order_room(e, g, c->purpose, 1)) return LG_EPOOL_FULL;
+    new_child(e, g, leg, c);
+    return LG_OK;
+}
+
 int lg_group_send(lg_engine_t *e, lg_group_t *g, uint32_t leg, uint8_t purpose, int side,
                   lg_qty_t qty, lg_otype_t otype, lg_paise_t price, int mprot, bool reducing) {
     LG_ASSERT(leg < g->n_legs && qty > 0 && (side == 1 || side == -1));
@@ -288,37 +342,11 @@ int lg_group_send(lg_engine_t *e, lg_group_t *g, uint32_t leg, uint8_t purpose, 
         lg_eng_defer(e);
         return LG_ENOSPACE;
     }
-    uint32_t room = LG_GROUP_MAX_ORDERS - (purpose == LG_PURPOSE_ENTRY ? LG_GROUP_REVERSAL_RESERVE : 0);
-    if (g->n_orders + n > room) compact(e, g);
-    if (g->n_orders + n > room || e->n_free_orders < n || g->next_child + n > LG_TAG_CHILD_MAX + 1) {
-        if (!g->slots_alerted)
-            lg_eng_alert(e, LG_ALERT_CRITICAL, LG_EPOOL_FULL, g->id,
-                     "group %u: no room for %u more %s orders (group %u/%u, pool %u free)", g->id,
-                     n, purpose == LG_PURPOSE_ENTRY ? "entry" : "reversal", g->n_orders, room,
-                     e->n_free_orders);
-        g->slots_alerted = true;
-        return LG_EPOOL_FULL;
-    }
+    if (!order_room(e, g, purpose, n)) return LG_EPOOL_FULL;
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t idx = e->free_orders[--e->n_free_orders];
-        lg_order_t *o = &e->orders[idx];
-        lg_tag_t t = {.group = g->id, .leg = (uint8_t)leg, .child = (uint16_t)g->next_child++,
-                      .purpose = purpose, .attempt = l->attempt};
-        g->orders[g->n_orders++] = idx;
-        lg_order_init(o, &t, l->ins->token, side, otype, slices[i], price, 0, mprot, reducing,
-                      e->now);
-        lg_order_mark_sent(o, e->now);
-        lg_eng_record(e, LG_REC_ORDER_INTENT, g->id, o->tag, o->token, side * slices[i], price);
-        lg_cmd_t *c = lg_eng_cmd(e, LG_CMD_PLACE, reducing);
-        lg_strlcpy(c->tag, o->tag, sizeof c->tag);
-        c->token = o->token;
-        c->side = (int8_t)side;
-        c->otype = (uint8_t)otype;
-        c->mprot_pct = (int16_t)mprot;
-        c->qty = slices[i];
-        c->price = price;
-        if (purpose != LG_PURPOSE_ENTRY) g->emergency_orders++;
-        else lg_risk_sent(e);
+        lg_child_t c = {.purpose = purpose, .attempt = l->attempt, .side = side, .otype = otype,
+                        .qty = slices[i], .price = price, .mprot = mprot, .reducing = reducing};
+        new_child(e, g, leg, &c);
     }
     return LG_OK;
 }
@@ -425,5 +453,6 @@ void lg_group_wake(lg_engine_t *e, lg_group_t *g) {
         t = LG_MIN(t, g->uw.retry_at > e->now ? g->uw.retry_at : e->now + e->cfg.emergency_retry_ns);
     if (g->uw.active) t = LG_MIN(t, lg_unwind_next_cancel(e, g));
     if (g->state == LG_GS_FILLED) t = LG_MIN(t, positions_wake(e, g));
+    if (g->stop_id != 0) t = LG_MIN(t, LG_MAX(g->stop_wake, e->now));
     g->wake_at = t;
 }

@@ -93,6 +93,7 @@ void lg_eng_touch(lg_engine_t *e, lg_group_t *g) {
      * known — a decision on half of the book could unwind a group the broker shows
      * whole (its short's fill learnt before its protection's). */
     if (g->rebuilt || g->undecided || e->recovering) return;
+    lg_stop_eng_sync(e, g);
     if (e->tstate == LG_TS_HALTED && (g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED))
         lg_unwind_start(e, g, LG_PURPOSE_EXIT, LG_WHY_KILL);
     if (lg_group_in_entry(g)) lg_entry_progress(e, g);
@@ -102,6 +103,7 @@ void lg_eng_touch(lg_engine_t *e, lg_group_t *g) {
 }
 
 static void order_rejected(lg_engine_t *e, lg_group_t *g, const lg_order_t *o) {
+    if (o->id.purpose == LG_PURPOSE_STOP) return; /* the stop decides (lg_stop_eng_sync) */
     if (o->id.purpose == LG_PURPOSE_ENTRY) { /* while recovering: decided at RECOVERED */
         if (lg_group_in_entry(g) && !e->recovering)
             lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_REJECT);
@@ -198,7 +200,8 @@ static void apply_fill(lg_engine_t *e, lg_group_t *g, const lg_order_t *o,
                   r->value_delta);
     /* A late fill reopens a finished group, or moves a live one off its structure. */
     bool beyond = (g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED) &&
-                  leg->entry_filled - leg->rev_filled != leg->target;
+                  leg->entry_filled - leg->rev_filled != leg->target &&
+                  o->id.purpose != LG_PURPOSE_STOP; /* a stop's exit: CLOSING, not a surprise */
     if ((lg_group_finished(g) || beyond) && !e->recovering) /* recovering: at RECOVERED */
         lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_LATE_FILL);
 }
@@ -283,6 +286,7 @@ int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev) {
     e->ltp[idx] = ev->u.tick.ltp;
     lg_risk_tick(e, idx, old);
     if (e->recovering) return LG_OK; /* exposure is looked at again at RECOVERED */
+    lg_stop_eng_tick(e, idx);
     /* Exposure of every group in entry that this price moves. */
     /* Backwards: a group that leaves entry is swapped out from behind the cursor. */
     for (uint32_t i = e->n_entering; i-- > 0;) {

@@ -41,8 +41,9 @@ int lg_risk_eng_init(lg_engine_t *e) {
     e->iv_ltp = calloc(ni, sizeof *e->iv_ltp);
     e->iv_fwd = calloc(ni, sizeof *e->iv_fwd);
     e->iv_min = calloc(ni, sizeof *e->iv_min);
+    e->loss_stops = calloc(e->cfg.max_stops > 0 ? e->cfg.max_stops : 1, sizeof *e->loss_stops);
     if (!e->held || !e->held_pos || !e->band_lo || !e->band_hi || !e->sent_ring || !e->iv_ltp ||
-        !e->iv_fwd || !e->iv_min)
+        !e->iv_fwd || !e->iv_min || !e->loss_stops)
         return LG_EPOOL_FULL;
     for (uint32_t i = 0; i < ni; i++) e->iv_min[i] = -1;
     for (uint32_t i = 0; i < ni; i++) e->held_pos[i] = LG_NO_INDEX;
@@ -58,6 +59,7 @@ void lg_risk_eng_free(lg_engine_t *e) {
     free(e->iv_ltp);
     free(e->iv_fwd);
     free(e->iv_min);
+    free(e->loss_stops);
 }
 
 static int64_t unix_ns(const lg_engine_t *e) { return e->now + e->cfg.clock_offset_ns; }

@@ -79,6 +79,7 @@ void lg_unwind_start(lg_engine_t *e, lg_group_t *g, uint8_t purpose, lg_reason_t
     g->naked_on = g->delta_on = false;
     if (!exit) e->stats.emergencies++;
     lg_group_transition(e, g, exit ? LG_GS_CLOSING : LG_GS_FAILED, why);
+    if (why != LG_WHY_STOP) lg_stop_eng_disarm(e, g); /* one exit at a time */
     lg_unwind_progress(e, g);
 }
 
@@ -89,7 +90,7 @@ static bool cancel_due(const lg_engine_t *e, const lg_order_t *o) {
     return !o->cancel_sent || o->cancel_at + e->cfg.order_silence_ns <= e->now;
 }
 
-static bool send_cancel(lg_engine_t *e, lg_order_t *o) {
+bool lg_eng_cancel(lg_engine_t *e, lg_order_t *o) {
     if (!lg_eng_room(e, 1, 0)) {
         lg_eng_defer(e);
         return false;
@@ -114,11 +115,12 @@ static bool reversal_stale(const lg_engine_t *e, const lg_order_t *o) {
 static bool cancel_working(lg_engine_t *e, lg_group_t *g) {
     for (uint32_t c = 0; c < g->n_orders; c++) {
         lg_order_t *o = lg_eng_order(e, g, c);
+        if (o->id.purpose == LG_PURPOSE_STOP) continue; /* the stop's own (stop_eng.c) */
         bool entry = o->id.purpose == LG_PURPOSE_ENTRY;
         if (!entry && !o->cancel_sent && !reversal_stale(e, o)) continue;
         if (!cancel_due(e, o)) continue;
         bool first = !o->cancel_sent;
-        if (!send_cancel(e, o)) return false;
+        if (!lg_eng_cancel(e, o)) return false;
         if (entry || !first) continue;
         lg_leg_t *l = &g->legs[o->id.leg];
         if (l->attempt < LG_TAG_ATTEMPT_MAX) l->attempt++;
@@ -135,6 +137,7 @@ lg_ns_t lg_unwind_next_cancel(const lg_engine_t *e, const lg_group_t *g) {
     for (uint32_t c = 0; c < g->n_orders; c++) {
         const lg_order_t *o = &e->orders[g->orders[c]];
         if (lg_ostate_terminal(o->state) || o->broker_id[0] == '\0') continue;
+        if (o->id.purpose == LG_PURPOSE_STOP) continue;
         if (o->cancel_sent) t = LG_MIN(t, o->cancel_at + e->cfg.order_silence_ns);
         else if (o->id.purpose != LG_PURPOSE_ENTRY) t = LG_MIN(t, o->sent_ns + e->cfg.reversal_fill_ns);
         else t = LG_MIN(t, e->now); /* an entry order to cancel now */
@@ -236,6 +239,7 @@ static void finish(lg_engine_t *e, lg_group_t *g) {
 
 void lg_unwind_progress(lg_engine_t *e, lg_group_t *g) {
     LG_ASSERT(g->uw.active);
+    if (lg_stop_eng_working(e, g)) return; /* its disarm is out: wait for its orders' end */
     if (!cancel_working(e, g)) return;
     if (!g->uw.keep_known && lg_group_all_terminal(e, g, true, false)) {
         decide_keep(e, g);

@@ -435,6 +435,13 @@ static void enc_event_body(wr_t *w, const lg_event_t *ev) {
         put_int(w, ev->u.band.lo, 8);
         put_int(w, ev->u.band.hi, 8);
         break;
+    case LG_EV_STOP:
+        put_uint(w, ev->u.stop.group, 4);
+        put_int(w, ev->u.stop.trigger, 8);
+        put_int(w, ev->u.stop.limit, 8);
+        put_int(w, ev->u.stop.gap, 8);
+        put_int(w, ev->u.stop.max_loss, 8);
+        break;
     default: wr_fail(w, LG_EINVAL); break;
     }
 }
@@ -471,6 +478,13 @@ static void dec_event_body(rd_t *r, lg_event_t *ev, lg_position_row_t *rows, uin
         ev->u.band.token = (uint32_t)get_uint(r, 4);
         ev->u.band.lo = get_int(r, 8);
         ev->u.band.hi = get_int(r, 8);
+        break;
+    case LG_EV_STOP:
+        ev->u.stop.group = (uint32_t)get_uint(r, 4);
+        ev->u.stop.trigger = get_int(r, 8);
+        ev->u.stop.limit = get_int(r, 8);
+        ev->u.stop.gap = get_int(r, 8);
+        ev->u.stop.max_loss = get_int(r, 8);
         break;
     default: rd_fail(r, LG_EPARSE); break;
     }

@@ -24,7 +24,7 @@
 
 /* ---- the configuration's fields -------------------------------------------------- */
 
-typedef enum cfg_type { T_I8, T_I16, T_U16, T_U32, T_I64, T_F64 } cfg_type_t;
+typedef enum cfg_type { T_I8, T_I16, T_U16, T_U32, T_I64, T_F64, T_U8 } cfg_type_t;
 
 /* Every field of lg_engine_config_t: X(name, type). */
 #define CFG_FIELDS(X)                                                                   \
@@ -81,11 +81,18 @@ typedef enum cfg_type { T_I8, T_I16, T_U16, T_U32, T_I64, T_F64 } cfg_type_t;
     X(risk.max_notional_order, T_I64)                                                   \
     X(risk.max_notional_group, T_I64)                                                   \
     X(risk.max_orders_minute, T_U32)                                                    \
-    X(risk.max_slippage, T_F64)
+    X(risk.max_slippage, T_F64)                                                         \
+    X(max_stops, T_U32)                                                                 \
+    X(stop.timeout_ns, T_I64)                                                           \
+    X(stop.cancel_retry_ns, T_I64)                                                      \
+    X(stop.market_fill_ns, T_I64)                                                       \
+    X(stop.mprot_pct, T_I16)                                                            \
+    X(stop.max_mprot_pct, T_I16)                                                        \
+    X(stop.max_rejects, T_U8)
 
 /* Each field's C type is the one its entry says. */
 #define CFG_TYPE_OF(t)                                                                  \
-    _Generic(t, int8_t: T_I8, int16_t: T_I16, uint16_t: T_U16, uint32_t: T_U32,         \
+    _Generic(t, int8_t: T_I8, uint8_t: T_U8, int16_t: T_I16, uint16_t: T_U16, uint32_t: T_U32,         \
              int64_t: T_I64, double: T_F64, default: -1)
 #define CFG_CHECK(name, type)                                                           \
     _Static_assert(CFG_TYPE_OF(((lg_engine_config_t *)0)->name) == (type), #name);
@@ -94,7 +101,7 @@ CFG_FIELDS(CFG_CHECK)
 
 /* The fields' sizes with their padding: a field added to lg_engine_config_t changes
  * this, and must then be added to CFG_FIELDS too. */
-_Static_assert(sizeof(lg_engine_config_t) == 376, "new lg_engine_config_t field: add it to CFG_FIELDS");
+_Static_assert(sizeof(lg_engine_config_t) == 416, "new lg_engine_config_t field: add it to CFG_FIELDS");
 
 typedef struct cfg_field {
     const char *key;
@@ -109,7 +116,8 @@ static const cfg_field_t cfg_fields[] = {CFG_FIELDS(CFG_ENTRY)};
 
 static size_t type_size(cfg_type_t t) {
     switch (t) {
-    case T_I8: return 1;
+    case T_I8:
+    case T_U8: return 1;
     case T_I16:
     case T_U16: return 2;
     case T_U32: return 4;
@@ -118,7 +126,8 @@ static size_t type_size(cfg_type_t t) {
 }
 
 static const char *type_name(cfg_type_t t) {
-    static const char *const names[] = {"int8_t", "int16_t", "uint16_t", "uint32_t", "int64_t", "double"};
+    static const char *const names[] = {"int8_t",  "int16_t", "uint16_t", "uint32_t",
+                                        "int64_t", "double",  "uint8_t"};
     return names[t];
 }
 
@@ -126,6 +135,7 @@ static const char *type_name(cfg_type_t t) {
 static void type_range(cfg_type_t t, int64_t *lo, int64_t *hi) {
     switch (t) {
     case T_I8: *lo = INT8_MIN, *hi = INT8_MAX; break;
+    case T_U8: *lo = 0, *hi = UINT8_MAX; break;
     case T_I16: *lo = INT16_MIN, *hi = INT16_MAX; break;
     case T_U16: *lo = 0, *hi = UINT16_MAX; break;
     case T_U32: *lo = 0, *hi = UINT32_MAX; break;
@@ -138,6 +148,7 @@ static int64_t get_int(const lg_engine_config_t *c, const cfg_field_t *f) {
     const unsigned char *p = (const unsigned char *)c + f->off;
     switch (f->type) {
     case T_I8: { int8_t v; memcpy(&v, p, sizeof v); return v; }
+    case T_U8: { uint8_t v; memcpy(&v, p, sizeof v); return v; }
     case T_I16: { int16_t v; memcpy(&v, p, sizeof v); return v; }
     case T_U16: { uint16_t v; memcpy(&v, p, sizeof v); return v; }
     case T_U32: { uint32_t v; memcpy(&v, p, sizeof v); return v; }
@@ -150,6 +161,7 @@ static void set_int(lg_engine_config_t *c, const cfg_field_t *f, int64_t v) {
     unsigned char *p = (unsigned char *)c + f->off;
     switch (f->type) {
     case T_I8: { int8_t x = (int8_t)v; memcpy(p, &x, sizeof x); break; }
+    case T_U8: { uint8_t x = (uint8_t)v; memcpy(p, &x, sizeof x); break; }
     case T_I16: { int16_t x = (int16_t)v; memcpy(p, &x, sizeof x); break; }
     case T_U16: { uint16_t x = (uint16_t)v; memcpy(p, &x, sizeof x); break; }
     case T_U32: { uint32_t x = (uint32_t)v; memcpy(p, &x, sizeof x); break; }
