@@ -24,7 +24,10 @@
  * (below); an adopted reversal or exit shows an unwind the journal lost; an entry order
  * failed (rejected, missing at the broker, cancelled by the exchange) while it was
  * entering; or it holds something it should not (a finished group that is not flat, a
- * live one off its structure: a late fill).
+ * live one off its structure: a late fill). An adopted stop order that no armed stop
+ * placed (the step arming it was lost) is cancelled, and the group's stop disarmed: the
+ * person arms it again (a critical alert says so); if it filled, the group is off its
+ * structure and unwinds.
  *
  * A rebuilt group's intended structure is unknown (its specification was in the lost
  * journal), so legato does not guess one: its working entry orders are cancelled and
@@ -163,7 +166,9 @@ int lg_eng_on_adopt(lg_engine_t *e, const lg_event_t *ev) {
     if (o->filled > 0 || !lg_ostate_terminal(o->state))
         g->adopted |= t.purpose == LG_PURPOSE_ENTRY  ? LG_ADOPTED_ENTRY
                       : t.purpose == LG_PURPOSE_EXIT ? LG_ADOPTED_EXIT
+                      : t.purpose == LG_PURPOSE_STOP ? LG_ADOPTED_STOP
                                                      : LG_ADOPTED_EMERGENCY;
+    if (t.purpose == LG_PURPOSE_STOP && g->stop_seq <= t.attempt) g->stop_seq = t.attempt + 1u;
     lg_eng_record(e, LG_REC_ORDER_INTENT, g->id, o->tag, o->token, o->side * o->qty, o->price);
     lg_eng_record(e, LG_REC_ORDER_STATE, g->id, o->tag, LG_OS_SENT, o->state, o->filled);
     adopt_fill(e, g, l, o, &r);
@@ -266,6 +271,7 @@ static void recovered_decide(lg_engine_t *e, lg_group_t *g) {
         lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_RECOVERED);
         return;
     }
+    if (g->adopted & LG_ADOPTED_STOP) lg_stop_eng_recovered(e, g);
     if (g->uw.active) return; /* already taking itself apart: the unwind counts them */
     bool finished = lg_group_finished(g);
     bool live = g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED;

@@ -90,6 +90,7 @@ typedef struct lg_group {
 #define LG_ADOPTED_ENTRY 1u
 #define LG_ADOPTED_EMERGENCY 2u
 #define LG_ADOPTED_EXIT 4u
+#define LG_ADOPTED_STOP 8u
 
 struct lg_engine {
     lg_engine_config_t cfg;
@@ -275,6 +276,12 @@ void lg_stop_eng_tick(lg_engine_t *e, uint32_t idx);
 void lg_stop_eng_disarm(lg_engine_t *e, lg_group_t *g);
 bool lg_stop_eng_working(lg_engine_t *e, const lg_group_t *g);
 void lg_stop_eng_release(lg_engine_t *e, lg_group_t *g);
+/* A stop order the armed stop placed (false for one no stop knows: an orphan, adopted
+ * after a crash lost the step that armed or moved its stop; the unwind cancels those). */
+bool lg_stop_eng_owns(const lg_engine_t *e, const lg_group_t *g, const lg_order_t *o);
+/* RECOVERED: a group holding orphan stop orders has them cancelled (and its stop, whose
+ * picture the crash made wrong, disarmed), with a critical alert to arm it again. */
+void lg_stop_eng_recovered(lg_engine_t *e, lg_group_t *g);
 
 /* exposure.c */
 lg_qty_t lg_exposure_naked(const lg_group_t *g);

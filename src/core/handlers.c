@@ -198,10 +198,11 @@ static void apply_fill(lg_engine_t *e, lg_group_t *g, const lg_order_t *o,
     g->cash -= o->side * r->value_delta;
     lg_eng_record(e, LG_REC_FILL, g->id, o->tag, o->token, o->side * r->fill_delta,
                   r->value_delta);
-    /* A late fill reopens a finished group, or moves a live one off its structure. */
+    /* A late fill reopens a finished group, or moves a live one off its structure; the
+     * armed stop's exit is no surprise (CLOSING), an orphan stop order's is. */
     bool beyond = (g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED) &&
                   leg->entry_filled - leg->rev_filled != leg->target &&
-                  o->id.purpose != LG_PURPOSE_STOP; /* a stop's exit: CLOSING, not a surprise */
+                  !(o->id.purpose == LG_PURPOSE_STOP && lg_stop_eng_owns(e, g, o));
     if ((lg_group_finished(g) || beyond) && !e->recovering) /* recovering: at RECOVERED */
         lg_unwind_start(e, g, LG_PURPOSE_EMERGENCY, LG_WHY_LATE_FILL);
 }

@@ -50,7 +50,7 @@ void lg_stop_eng_release(lg_engine_t *e, lg_group_t *g) {
     if (g->stop_id == 0) return;
     LG_ASSERT(e->n_free_stops < e->cfg.max_stops);
     e->stop_group[g->stop_id - 1] = 0;
-    g->stop_seq = e->stops[g->stop_id - 1].next_seq;
+    g->stop_seq = LG_MAX(g->stop_seq, e->stops[g->stop_id - 1].next_seq);
     e->free_stops[e->n_free_stops++] = g->stop_id - 1;
     g->stop_id = 0;
     g->stop_wake = INT64_MAX;
@@ -146,6 +146,31 @@ void lg_stop_eng_disarm(lg_engine_t *e, lg_group_t *g) {
     lg_stop_out_t out;
     if (lg_stop_working(s) && lg_stop_disarm(s, e->now, &out) == LG_OK) apply(e, g, s, &out);
     after(e, g, s);
+}
+
+bool lg_stop_eng_owns(const lg_engine_t *e, const lg_group_t *g, const lg_order_t *o) {
+    LG_ASSERT(o->id.purpose == LG_PURPOSE_STOP);
+    return g->stop_id != 0 && lg_stop_order(&e->stops[g->stop_id - 1], o->id.attempt) != NULL;
+}
+
+static bool orphan_working(const lg_engine_t *e, const lg_group_t *g, const lg_order_t *o) {
+    return o->id.purpose == LG_PURPOSE_STOP && !lg_ostate_terminal(o->state) &&
+           !lg_stop_eng_owns(e, g, o);
+}
+
+void lg_stop_eng_recovered(lg_engine_t *e, lg_group_t *g) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < g->n_orders; i++) n += orphan_working(e, g, lg_eng_order(e, g, i));
+    if (n == 0) return;
+    bool armed = g->stop_id != 0 || g->max_loss > 0;
+    lg_stop_eng_disarm(e, g);
+    for (uint32_t i = 0; i < g->n_orders; i++) {
+        lg_order_t *o = lg_eng_order(e, g, i);
+        if (orphan_working(e, g, o) && o->broker_id[0] != '\0' && !o->cancel_sent) lg_eng_cancel(e, o);
+    }
+    lg_eng_alert(e, LG_ALERT_CRITICAL, 0, g->id,
+                 "group %u: %u stop order%s the journal lost (a crash) cancelled%s; arm the stop "
+                 "again", g->id, n, n == 1 ? "" : "s", armed ? " and its stop disarmed" : "");
 }
 
 /* Ticks: the price stops on this instrument, and the group stops touching it. */
@@ -257,6 +282,9 @@ int lg_eng_on_stop(lg_engine_t *e, const lg_event_t *ev) {
         int rc = price_spec(e, g, ev, &sp);
         if (rc != LG_OK) return rc;
         if (g->stop_id != 0) return stop_refuse(e, g, LG_ESTATE, "a stop is armed: disarm it first");
+        for (uint32_t i = 0; i < g->n_orders; i++)
+            if (orphan_working(e, g, lg_eng_order(e, g, i)))
+                return stop_refuse(e, g, LG_ESTATE, "an earlier stop's order is still working");
         if (e->n_free_stops == 0) return stop_refuse(e, g, LG_EPOOL_FULL, "stop pool full");
         if (!lg_eng_room(e, 2 * LG_STOP_ACTS_MAX, 4 * LG_STOP_ACTS_MAX))
             return stop_refuse(e, g, LG_EPOOL_FULL, "output buffer full");

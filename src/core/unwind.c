@@ -115,8 +115,9 @@ static bool reversal_stale(const lg_engine_t *e, const lg_order_t *o) {
 static bool cancel_working(lg_engine_t *e, lg_group_t *g) {
     for (uint32_t c = 0; c < g->n_orders; c++) {
         lg_order_t *o = lg_eng_order(e, g, c);
-        if (o->id.purpose == LG_PURPOSE_STOP) continue; /* the stop's own (stop_eng.c) */
-        bool entry = o->id.purpose == LG_PURPOSE_ENTRY;
+        if (o->id.purpose == LG_PURPOSE_STOP && lg_stop_eng_owns(e, g, o)) continue; /* stop_eng.c */
+        /* entries, and stop orders no stop owns (recovery): cancelled at once */
+        bool entry = o->id.purpose == LG_PURPOSE_ENTRY || o->id.purpose == LG_PURPOSE_STOP;
         if (!entry && !o->cancel_sent && !reversal_stale(e, o)) continue;
         if (!cancel_due(e, o)) continue;
         bool first = !o->cancel_sent;
@@ -137,9 +138,10 @@ lg_ns_t lg_unwind_next_cancel(const lg_engine_t *e, const lg_group_t *g) {
     for (uint32_t c = 0; c < g->n_orders; c++) {
         const lg_order_t *o = &e->orders[g->orders[c]];
         if (lg_ostate_terminal(o->state) || o->broker_id[0] == '\0') continue;
-        if (o->id.purpose == LG_PURPOSE_STOP) continue;
+        if (o->id.purpose == LG_PURPOSE_STOP && lg_stop_eng_owns(e, g, o)) continue;
+        bool entry = o->id.purpose == LG_PURPOSE_ENTRY || o->id.purpose == LG_PURPOSE_STOP;
         if (o->cancel_sent) t = LG_MIN(t, o->cancel_at + e->cfg.order_silence_ns);
-        else if (o->id.purpose != LG_PURPOSE_ENTRY) t = LG_MIN(t, o->sent_ns + e->cfg.reversal_fill_ns);
+        else if (!entry) t = LG_MIN(t, o->sent_ns + e->cfg.reversal_fill_ns);
         else t = LG_MIN(t, e->now); /* an entry order to cancel now */
     }
     return t;
