@@ -76,6 +76,16 @@ uint32_t lg_harness_token(const lg_harness_t *h, const char *underlying, lg_kind
 /* Scripted inputs; returns the script index of the submission. */
 int lg_harness_submit_at(lg_harness_t *h, lg_ns_t at, const lg_group_spec_t *spec);
 void lg_harness_control_at(lg_harness_t *h, lg_ns_t at, lg_control_op_t op, int submission);
+/* A strategy's intent instead of a group: the risk engine sizes it (the submission's
+ * group is what it became). */
+int lg_harness_intent_at(lg_harness_t *h, lg_ns_t at, const lg_intent_t *it);
+/* Any event at a time (a lost session, a margin snapshot, ...). */
+void lg_harness_event_at(lg_harness_t *h, lg_ns_t at, const lg_event_t *ev);
+/* Arm a stop on submission's group once it has been HEDGED for hold_ns: one-leg
+ * groups a price stop pct below (a short's: above) the last price, with the limit
+ * another pct beyond and a gap of pct; others a group stop of max_loss paise. */
+void lg_harness_stop_after(lg_harness_t *h, int submission, lg_ns_t hold_ns, double pct,
+                           lg_paise_t max_loss);
 /* Exit submission's group once it has been HEDGED for hold_ns. */
 void lg_harness_exit_after(lg_harness_t *h, int submission, lg_ns_t hold_ns);
 /* Group id of a submission (0 until submitted, or if refused). */
@@ -129,6 +139,10 @@ typedef struct lg_harness_stats {
     uint32_t restarts, lost_dbs;   /* crashes recovered from; of them, with the file gone */
     uint32_t disk_faults;          /* disk-fault windows the journal went through */
     uint32_t adopted, rebuilt;     /* orders adopted into known groups; groups rebuilt */
+    uint32_t sized;                /* intents the risk engine sized into groups */
+    uint32_t risk_refused;         /* groups and intents it refused (margin, limits, data) */
+    uint32_t stops_armed, stop_orders; /* stops armed; orders they placed */
+    uint32_t risk_halts;           /* kill switch by loss limit, margin floor, lost session */
     lg_ns_t fill_time[1024];   /* first order -> finished (HEDGED/…) per group */
     uint32_t n_fill_time;
 } lg_harness_stats_t;

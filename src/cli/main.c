@@ -85,6 +85,7 @@ static int cmd_dst(int argc, char **argv) {
     }
     uint64_t failures = 0, groups = 0, emergencies = 0, halts = 0, events = 0;
     uint64_t restarts = 0, lost = 0, adopted = 0, rebuilt = 0, disk = 0;
+    uint64_t sized = 0, refused = 0, stops = 0, stop_orders = 0, risk_halts = 0;
     int flags = (a.verbose ? LG_DST_VERBOSE : 0) | (a.crash ? LG_DST_CRASH : 0);
     for (uint64_t s = a.start; s < a.start + a.seeds; s++) {
         lg_dst_result_t r;
@@ -98,6 +99,11 @@ static int cmd_dst(int argc, char **argv) {
         adopted += r.stats.adopted;
         rebuilt += r.stats.rebuilt;
         disk += r.stats.disk_faults;
+        sized += r.stats.sized;
+        refused += r.stats.risk_refused;
+        stops += r.stats.stops_armed;
+        stop_orders += r.stats.stop_orders;
+        risk_halts += r.stats.risk_halts;
         if (r.ok) continue;
         failures++;
         printf("dst: seed %llu FAILED: %s\n  replay: build/legato dst%s --seed %llu%s%s --verbose\n",
@@ -113,6 +119,11 @@ static int cmd_dst(int argc, char **argv) {
            "%llu events\n",
            (unsigned long long)a.seeds, (unsigned long long)failures, (unsigned long long)groups,
            (unsigned long long)emergencies, (unsigned long long)halts, (unsigned long long)events);
+    printf("dst: risk engine: %llu intents sized, %llu groups or intents refused, %llu stops "
+           "armed (%llu stop orders), %llu kill switches by loss limit, margin floor or lost "
+           "session\n",
+           (unsigned long long)sized, (unsigned long long)refused, (unsigned long long)stops,
+           (unsigned long long)stop_orders, (unsigned long long)risk_halts);
     if (a.crash)
         printf("dst: %llu crashes recovered (%llu with the database lost): %llu orders adopted "
                "into journaled groups, %llu groups rebuilt from the order book; %llu disk-fault "

@@ -77,9 +77,35 @@ void lg_h_log_event(lg_harness_t *h, const lg_event_t *ev, lg_ns_t at) {
 
 /* ---- invariant 5 and 9: at the moment an order leaves ------------------------------ */
 
+/* Invariant 11: every order's quantity traces to a sizing decision (an entry order
+ * of a group the risk engine admitted, within its leg's target) or to a reversal of
+ * a fill (invariant 6 holds it to what the leg holds). */
+static void check_traced(lg_harness_t *h, const lg_cmd_t *c) {
+    lg_tag_t t;
+    if (lg_tag_decode(c->tag, &t) != LG_OK) {
+        lg_h_fail(h, "invariant 11: order %s carries no legato tag", c->tag);
+        return;
+    }
+    if (t.purpose != LG_PURPOSE_ENTRY || h->eng == NULL ||
+        lg_harness_engine_config(h)->risk_off)
+        return;
+    lg_sizing_view_t sz;
+    lg_group_view_t v;
+    if (lg_engine_sizing(h->eng, t.group, &sz) != LG_OK || sz.worst_need <= 0 ||
+        lg_engine_group(h->eng, t.group, &v) != LG_OK) {
+        lg_h_fail(h, "invariant 11: entry order %s of group %u, which the risk engine never "
+                  "admitted", c->tag, t.group);
+        return;
+    }
+    if (t.leg >= v.n_legs || v.legs[t.leg].entry_committed > v.legs[t.leg].target)
+        lg_h_fail(h, "invariant 11: entry order %s takes leg %u past its sized target %lld", c->tag,
+                  t.leg, t.leg < v.n_legs ? (long long)v.legs[t.leg].target : -1LL);
+}
+
 void lg_h_check_place(lg_harness_t *h, const lg_cmd_t *c) {
     uint32_t n = lg_sim_orders_with_tag(h->sim, c->tag);
     if (n != 0) lg_h_fail(h, "invariant 5: tag %s placed again (%u already at the exchange)", c->tag, n);
+    check_traced(h, c);
 }
 
 /* ---- invariant 1: coverage at the exchange ------------------------------------------ */

@@ -216,6 +216,7 @@ static void restart_subs(lg_harness_t *h) {
         memset(s->prev_rev, 0, sizeof s->prev_rev);
         lg_group_view_t v;
         if (s->group != 0 && lg_engine_group(h->eng, s->group, &v) != LG_OK) s->group = 0;
+        lg_h_sized_spec(h, s);
     }
 }
 

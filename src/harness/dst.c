@@ -19,7 +19,8 @@ const char *const lg_dst_invariants =
     "1 no uncovered short, 2 ratchet, 3 positions agree once quiet, 4 finished structure, "
     "5 one intent one order, 6 exits never flip, 7 journaled before sent (--crash), 8 fills "
     "monotonic + replay, 9 no risk "
-    "after HALT, 10 overflow reported";
+    "after HALT, 10 overflow reported, 11 every order traced to a sizing decision or a "
+    "reversal";
 
 static double between(lg_rng_t *r, double lo, double hi) {
     return lo + (hi - lo) * lg_rng_uniform(r);
@@ -95,13 +96,44 @@ static void random_group(lg_harness_t *h, lg_rng_t *r, lg_group_spec_t *s) {
     if (lg_rng_chance(r, 0.3)) s->entry_timeout_ns = (lg_ns_t)between(r, 0.5e9, 10e9);
 }
 
+/* The same structure as an intent: ratios in lots, the risk engine sizing it. */
+static void as_intent(lg_rng_t *r, const lg_group_spec_t *s, lg_intent_t *it) {
+    memset(it, 0, sizeof *it);
+    it->n_legs = s->n_legs;
+    for (uint32_t i = 0; i < s->n_legs; i++) {
+        it->legs[i] = (lg_intent_leg_t){.token = s->legs[i].token, .side = s->legs[i].side,
+                                        .covered_by = -1, .ratio = 1};
+    }
+    it->direction = 1;
+    it->policy = s->policy;
+    it->on_incomplete = s->on_incomplete;
+    it->confidence = lg_rng_chance(r, 0.5) ? 1.0 : between(r, 0.05, 1.0);
+    it->entry_timeout_ns = s->entry_timeout_ns;
+}
+
 static void random_script(lg_harness_t *h, lg_rng_t *r, uint32_t n_groups) {
     const lg_instruments_t *m = lg_harness_master(h);
     for (uint32_t i = 0; i < n_groups; i++) {
         lg_group_spec_t s;
         random_group(h, r, &s);
-        int sub = lg_harness_submit_at(h, (lg_ns_t)between(r, 0, 60e9), &s);
+        lg_ns_t at = (lg_ns_t)between(r, 0, 60e9);
+        int sub;
+        if (lg_rng_chance(r, 0.3)) { /* a strategy's intent: the risk engine sizes it */
+            lg_intent_t it;
+            as_intent(r, &s, &it);
+            sub = lg_harness_intent_at(h, at, &it);
+        } else {
+            sub = lg_harness_submit_at(h, at, &s);
+        }
+        if (lg_rng_chance(r, 0.3))
+            lg_harness_stop_after(h, sub, (lg_ns_t)between(r, 0, 10e9), between(r, 0.005, 0.05),
+                                  (lg_paise_t)between(r, 1000, 50000) * 100);
         if (lg_rng_chance(r, 0.6)) lg_harness_exit_after(h, sub, (lg_ns_t)between(r, 0, 30e9));
+    }
+    if (lg_rng_chance(r, 0.05)) { /* the broker ends the session */
+        lg_event_t ev = {.kind = LG_EV_CONNECTION};
+        ev.u.connection.session_lost = true;
+        lg_harness_event_at(h, (lg_ns_t)between(r, 0, 60e9), &ev);
     }
     uint32_t incidents = (uint32_t)lg_rng_below(r, 4);
     for (uint32_t i = 0; i < incidents; i++) {
@@ -132,11 +164,13 @@ static const char *crash_journal(const char *journal, uint64_t seed, char *buf, 
     return buf;
 }
 
+#define LIVENESS_S 900 /* every group settled by then (see lg_dst_run_seed) */
+
 /* The end of a run: liveness, then invariant 3, and the replay check (the event log's,
  * or with crashes the journal's, with invariant 7's "every order known by its tag"). */
 static void final_checks(lg_harness_t *h, int rc, bool crash) {
     if (rc == LG_OK && !lg_harness_settled(h))
-        lg_h_fail(h, "liveness: groups not settled after 600 s of simulated time");
+        lg_h_fail(h, "liveness: groups not settled after %d s of simulated time", LIVENESS_S);
     if (rc == LG_OK && !h->failed) lg_harness_check_positions(h);
     if (h->failed) return;
     if (!crash) {
@@ -162,6 +196,13 @@ void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
     random_knobs(&r, &cfg.knobs);
     cfg.engine.policy = (int8_t)(policy >= 0 ? policy : (int)lg_rng_below(&r, 2));
     cfg.engine.max_groups = lg_rng_chance(&r, 0.1) ? 8 : 256; /* small pools overflow */
+    /* the risk engine's limits bite in some worlds: a thin account, a tight loss limit
+     * (its kill switch), a margin floor */
+    if (lg_rng_chance(&r, 0.2)) cfg.funds = (lg_paise_t)between(&r, 2e5, 5e6) * 100;
+    if (lg_rng_chance(&r, 0.15))
+        cfg.engine.risk.daily_loss_limit = (lg_paise_t)between(&r, 5e3, 1e5) * 100;
+    if (lg_rng_chance(&r, 0.05)) cfg.engine.risk.margin_floor = cfg.funds / 2;
+    if (lg_rng_chance(&r, 0.1)) cfg.engine.max_stops = 2; /* the stop pool overflows */
     /* Hedge-first policies: never uncovered, not for a moment. naive: by design it is,
      * and the exposure monitor must close it within the window. */
     cfg.emergency_window_ns = cfg.engine.policy != LG_POLICY_NAIVE ? 0
@@ -190,6 +231,10 @@ void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
     res->groups = 1 + (uint32_t)lg_rng_below(&r, crash ? 12 : 50);
     random_script(h, &r, res->groups);
     rc = lg_harness_run(h, 600 * LG_NS_PER_S);
+    /* A stop, a greeks breach or a kill switch late in the run can start an exit into a
+     * market locked at its circuit: such a world gets 300 s more, in which the band
+     * flexes; then every group must have settled. */
+    if (rc == LG_OK && !lg_harness_settled(h)) rc = lg_harness_run(h, LIVENESS_S * LG_NS_PER_S);
     final_checks(h, rc, crash);
     res->ok = !h->failed;
     if (h->failed) snprintf(res->failure, sizeof res->failure, "%s", h->failure);

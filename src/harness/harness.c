@@ -25,6 +25,8 @@ void lg_harness_config_default(lg_harness_config_t *c) {
     c->sim_max_orders = 16384;
     c->sim_max_pending = 65536;
     c->funds = 50000000LL * 100; /* ₹5 crore */
+    /* the loss limit's kill switch is a scenario of its own (dst.c tightens it) */
+    c->engine.risk.daily_loss_limit = 5000000LL * 100; /* ₹50 lakh */
 }
 
 int lg_harness_create(const lg_harness_config_t *cfg, lg_harness_t **out) {
@@ -192,8 +194,54 @@ int lg_harness_submit_at(lg_harness_t *h, lg_ns_t at, const lg_group_spec_t *spe
     int sub = (int)h->n_subs++;
     h->subs[sub].spec = *spec;
     h->subs[sub].exit_hold = -1;
+    h->subs[sub].stop_hold = -1;
     script_add(h, (lg_h_script_t){.at = at, .kind = 0, .sub = sub});
     return sub;
+}
+
+/* The submission's spec is the intent's structure at one unit (ratio lots a leg) until
+ * its group's sized quantities are known (lg_h_sized_spec). */
+int lg_harness_intent_at(lg_harness_t *h, lg_ns_t at, const lg_intent_t *it) {
+    LG_ASSERT(it->n_legs <= LG_MAX_LEGS);
+    lg_group_spec_t unit = {.n_legs = it->n_legs, .policy = it->policy,
+                            .on_incomplete = it->on_incomplete,
+                            .entry_timeout_ns = it->entry_timeout_ns};
+    for (uint32_t i = 0; i < it->n_legs; i++) {
+        const lg_instrument_t *in = lg_instruments_find(&h->master, it->legs[i].token);
+        unit.legs[i] = (lg_leg_spec_t){.token = it->legs[i].token,
+                                       .side = (int8_t)(it->legs[i].side * it->direction),
+                                       .covered_by = it->legs[i].covered_by,
+                                       .qty = (lg_qty_t)it->legs[i].ratio * (in ? in->lot : 1),
+                                       .limit_price = it->legs[i].limit_price};
+    }
+    int sub = lg_harness_submit_at(h, at, &unit);
+    h->subs[sub].is_intent = true;
+    h->subs[sub].intent = *it;
+    return sub;
+}
+
+void lg_harness_event_at(lg_harness_t *h, lg_ns_t at, const lg_event_t *ev) {
+    LG_ASSERT(h->n_events < LG_H_MAX_EVENTS);
+    h->events[h->n_events] = *ev;
+    script_add(h, (lg_h_script_t){.at = at, .kind = 2, .sub = -1, .op = (int)h->n_events++});
+}
+
+void lg_harness_stop_after(lg_harness_t *h, int submission, lg_ns_t hold_ns, double pct,
+                           lg_paise_t max_loss) {
+    LG_ASSERT(submission >= 0 && (uint32_t)submission < h->n_subs && hold_ns >= 0);
+    LG_ASSERT(pct > 0 && pct < 0.5 && max_loss > 0);
+    lg_h_sub_t *s = &h->subs[submission];
+    s->stop_hold = hold_ns;
+    s->stop_pct = pct;
+    s->stop_loss = max_loss;
+}
+
+void lg_h_sized_spec(lg_harness_t *h, lg_h_sub_t *s) {
+    if (!s->is_intent || s->sized_known || s->group == 0 || h->eng == NULL) return;
+    lg_group_view_t v;
+    if (lg_engine_group(h->eng, s->group, &v) != LG_OK || v.n_legs != s->spec.n_legs) return;
+    for (uint32_t i = 0; i < v.n_legs; i++) s->spec.legs[i].qty = v.legs[i].target;
+    s->sized_known = true;
 }
 
 void lg_harness_control_at(lg_harness_t *h, lg_ns_t at, lg_control_op_t op, int submission) {
@@ -265,6 +313,30 @@ static int run_step(lg_harness_t *h, const lg_event_t *ev) {
 /* One engine step, its commands forwarded to the exchange model, invariants checked.
  * sub: the submission this event carries, or -1. False when a crash stopped the step
  * before its commit: what it carried is lost, and the caller offers it again. */
+/* The risk engine's part in a step: sizing decisions, refusals, stops, kill switches. */
+static void count_risk(lg_harness_t *h, const lg_event_t *ev, const lg_out_t *o) {
+    bool rejected = false; /* a group made and refused; else an intent refused unmade */
+    if (ev->kind == LG_EV_STOP && o->status == LG_OK) h->stats.stops_armed++;
+    for (uint32_t i = 0; i < o->n_recs; i++) {
+        const lg_record_t *r = &o->recs[i];
+        if (r->kind == LG_REC_SIZING && r->a > 0) h->stats.sized++;
+        if (r->kind == LG_REC_GROUP_STATE && r->b == LG_GS_REJECTED) rejected = true;
+        if (r->kind == LG_REC_GROUP_STATE && r->b == LG_GS_REJECTED &&
+            (r->c == LG_WHY_RISK || r->c == LG_WHY_GREEKS || r->c == LG_WHY_MARGIN))
+            h->stats.risk_refused++;
+        if (r->kind == LG_REC_TRADING_STATE && r->b == LG_TS_HALTED &&
+            (r->c == LG_WHY_LOSS_LIMIT || r->c == LG_WHY_MARGIN || r->c == LG_WHY_SESSION))
+            h->stats.risk_halts++;
+    }
+    if (ev->kind == LG_EV_INTENT && o->status != LG_OK && !rejected) h->stats.risk_refused++;
+    for (uint32_t i = 0; i < o->n_cmds; i++) {
+        lg_tag_t t;
+        if (o->cmds[i].kind == LG_CMD_PLACE && lg_tag_decode(o->cmds[i].tag, &t) == LG_OK &&
+            t.purpose == LG_PURPOSE_STOP)
+            h->stats.stop_orders++;
+    }
+}
+
 static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
     lg_tstate_t before = lg_engine_trading_state(h->eng);
     if (h->cfg.record) lg_h_log_event(h, ev, h->now);
@@ -273,6 +345,7 @@ static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
         if (committed && sub >= 0) {
             h->subs[sub].submitted = true;
             h->subs[sub].group = h->out.new_group;
+            lg_h_sized_spec(h, &h->subs[sub]); /* the engine still stands */
         }
         lg_h_crash_planned(h);
         return committed;
@@ -283,10 +356,12 @@ static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
     if (h->out.status != LG_OK) h->stats.errors++;
     if (h->cfg.verbose) verbose_step(h, ev, &h->out);
     h->cmd_hash = lg_h_hash_cmds(h->cmd_hash, &h->out);
+    count_risk(h, ev, &h->out);
     h->eng_wake = h->out.wake_at;
     if (sub >= 0) {
         h->subs[sub].submitted = true;
         h->subs[sub].group = h->out.new_group;
+        lg_h_sized_spec(h, &h->subs[sub]);
     }
     if (h->cfg.check_invariants) lg_h_check_step(h, before, &h->out);
     if (h->observer) h->observer(h, ev, &h->out, h->observer_ctx);
@@ -295,12 +370,29 @@ static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
     return true;
 }
 
+/* What a strategy decided on: Σ side·ratio·last price now, as the exchange quotes it. */
+static lg_paise_t intent_price(const lg_harness_t *h, const lg_intent_t *it) {
+    lg_paise_t net = 0;
+    for (uint32_t i = 0; i < it->n_legs; i++) {
+        lg_paise_t bid = 0, ask = 0, ltp = 0;
+        if (lg_sim_quote(h->sim, it->legs[i].token, &bid, &ask, &ltp) != LG_OK) continue;
+        net += it->legs[i].side * it->direction * (lg_paise_t)it->legs[i].ratio * ltp;
+    }
+    return net;
+}
+
 static void run_script(lg_harness_t *h) {
     lg_h_script_t it = h->script[h->next_script++];
     lg_event_t ev = {0};
-    if (it.kind == 0) {
+    if (it.kind == 0 && h->subs[it.sub].is_intent) {
+        ev.kind = LG_EV_INTENT;
+        ev.u.intent = h->subs[it.sub].intent;
+        ev.u.intent.decision_price = intent_price(h, &ev.u.intent);
+    } else if (it.kind == 0) {
         ev.kind = LG_EV_GROUP_SUBMIT;
         ev.u.submit = h->subs[it.sub].spec;
+    } else if (it.kind == 2) {
+        ev = h->events[it.op];
     } else {
         ev.kind = LG_EV_CONTROL;
         ev.u.control.op = it.op;
@@ -311,18 +403,57 @@ static void run_script(lg_harness_t *h) {
     script_add(h, it);
 }
 
-/* Automatic exits: the earliest due time, and the exits due now. */
+/* The stop a submission arms: one-leg groups a price stop pct from the last price on
+ * the losing side (limit another pct beyond, gap pct), on the instrument's tick and
+ * inside its band; others a group stop of stop_loss paise. */
+static void stop_event(const lg_harness_t *h, const lg_h_sub_t *s, lg_event_t *ev) {
+    *ev = (lg_event_t){.kind = LG_EV_STOP};
+    ev->u.stop.group = s->group;
+    lg_paise_t bid = 0, ask = 0, ltp = 0, lo = 0, hi = 0;
+    const lg_instrument_t *in = lg_instruments_find(&h->master, s->spec.legs[0].token);
+    if (s->spec.n_legs != 1 || in == NULL ||
+        lg_sim_quote(h->sim, in->token, &bid, &ask, &ltp) != LG_OK || ltp <= 0) {
+        ev->u.stop.max_loss = s->stop_loss;
+        return;
+    }
+    (void)lg_sim_band(h->sim, in->token, &lo, &hi);
+    int dir = s->spec.legs[0].side > 0 ? -1 : 1; /* a long's stop is below */
+    lg_paise_t step = (lg_paise_t)(s->stop_pct * (double)ltp);
+    step = LG_MAX(in->tick, step - step % in->tick);
+    lg_paise_t trig = ltp - ltp % in->tick + dir * step;
+    lg_paise_t lim = trig + dir * step;
+    if (lo > 0 && (LG_MIN(trig, lim) < lo || LG_MAX(trig, lim) > hi)) {
+        ev->u.stop.max_loss = s->stop_loss; /* too near the band: a group stop instead */
+        return;
+    }
+    ev->u.stop.trigger = trig;
+    ev->u.stop.limit = lim;
+    ev->u.stop.gap = step;
+}
+
+/* Automatic exits and stops: the earliest due time, and those due now fired. */
 static lg_ns_t exits(lg_harness_t *h, bool fire) {
     lg_ns_t t = INT64_MAX;
     if (h->down) return t;
     for (uint32_t i = 0; i < h->n_subs; i++) {
         lg_h_sub_t *s = &h->subs[i];
-        if (s->exit_hold < 0 || s->exit_sent || s->group == 0) continue;
+        bool want_exit = s->exit_hold >= 0 && !s->exit_sent;
+        bool want_stop = s->stop_hold >= 0 && !s->stop_sent;
+        if ((!want_exit && !want_stop) || s->group == 0) continue;
         lg_gstate_t st;
         if (lg_engine_group_state(h->eng, s->group, &st) != LG_OK || st != LG_GS_HEDGED) continue;
         if (s->hedged_at == 0) s->hedged_at = h->now;
-        lg_ns_t due = s->hedged_at + s->exit_hold;
-        if (fire && due <= h->now) {
+        lg_ns_t stop_due = want_stop ? s->hedged_at + s->stop_hold : INT64_MAX;
+        lg_ns_t exit_due = want_exit ? s->hedged_at + s->exit_hold : INT64_MAX;
+        if (fire && stop_due <= h->now) {
+            s->stop_sent = true;
+            lg_event_t ev;
+            stop_event(h, s, &ev);
+            if (!step(h, &ev, -1)) s->stop_sent = false; /* lost with a crash */
+            if (h->down) return INT64_MAX;
+            continue;
+        }
+        if (fire && exit_due <= h->now) {
             s->exit_sent = true;
             lg_event_t ev = {.kind = LG_EV_CONTROL};
             ev.u.control.op = LG_CTL_EXIT_GROUP;
@@ -331,7 +462,7 @@ static lg_ns_t exits(lg_harness_t *h, bool fire) {
             if (h->down) return INT64_MAX;
             continue;
         }
-        t = LG_MIN(t, due);
+        t = LG_MIN(t, LG_MIN(stop_due, exit_due));
     }
     return t;
 }

@@ -14,13 +14,14 @@
 #define LG_H_MAX_SUBS 1024
 #define LG_H_MAX_TOKENS 512
 #define LG_H_MAX_SCRIPT 4096
+#define LG_H_MAX_EVENTS 64 /* scripted raw events */
 
 typedef struct lg_h_script {
     lg_ns_t at;
     uint32_t seq;   /* insertion order: equal times stay in order */
-    int kind;       /* 0 submit, 1 control */
+    int kind;       /* 0 submit (a group, or an intent), 1 control, 2 event */
     int sub;        /* submission index */
-    int op;         /* control op */
+    int op;         /* control op; event: index in events[] */
 } lg_h_script_t;
 
 #define LG_H_MAX_CRASHES 8
@@ -55,6 +56,13 @@ typedef struct lg_h_sub {
     lg_qty_t exch_entry[LG_MAX_LEGS]; /* units the exchange filled for entry orders */
     int8_t cover[LG_MAX_LEGS];     /* pairing, copied from the engine at the first fill */
     bool pairing_known;
+    bool is_intent;          /* submitted as an intent (spec: its structure at one unit) */
+    lg_intent_t intent;
+    bool sized_known;        /* spec holds the sized quantities */
+    lg_ns_t stop_hold;       /* < 0: no stop */
+    double stop_pct;
+    lg_paise_t stop_loss;
+    bool stop_sent;
 } lg_h_sub_t;
 
 struct lg_harness {
@@ -85,6 +93,8 @@ struct lg_harness {
     uint8_t *chain_of;        /* per instrument: underlying index (0xFF: none) */
     uint64_t coverage_fills;  /* the exchange's fill count when uncovered_lots was taken */
     bool uncovered_stale;     /* take it again at the next check */
+    lg_event_t events[LG_H_MAX_EVENTS]; /* scripted raw events */
+    uint32_t n_events;
     uint32_t *tokens;         /* instruments subscribed (ticks), LG_H_MAX_TOKENS */
     uint32_t n_tokens;
     lg_qty_t chain_lot[8];    /* per underlying: lot size */
@@ -124,6 +134,8 @@ void lg_h_restart(lg_harness_t *h, lg_recovery_t *rep);
 /* What a shell learns at start-up before it trades: each subscribed instrument's
  * circuit band and quote, and the margin snapshot, stepped into the engine. */
 void lg_h_prime(lg_harness_t *h);
+/* An intent's submission takes its group's sized quantities (the checks use them). */
+void lg_h_sized_spec(lg_harness_t *h, lg_h_sub_t *s);
 int lg_h_check_journal_replay(lg_harness_t *h);
 void lg_h_check_tags_known(lg_harness_t *h);
 
