@@ -200,6 +200,16 @@ static uint32_t sample_events(lg_event_t *evs, uint32_t max) {
     evs[n].u.band.token = 11001;
     evs[n].u.band.lo = 5;
     evs[n++].u.band.hi = 999995;
+    ev_init(&evs[n], LG_EV_STOP); /* a price stop */
+    evs[n].u.stop.group = 70000;
+    evs[n].u.stop.trigger = 9500;
+    evs[n].u.stop.limit = 9450;
+    evs[n++].u.stop.gap = 300;
+    ev_init(&evs[n], LG_EV_STOP); /* a group stop */
+    evs[n].u.stop.group = 1;
+    evs[n++].u.stop.max_loss = INT64_MAX;
+    ev_init(&evs[n], LG_EV_STOP); /* disarm */
+    evs[n++].u.stop.group = UINT32_MAX;
     sample_adopt(&evs[n++], LG_KS_OPEN, 1, LG_OT_LIMIT);
     sample_adopt(&evs[n++], LG_KS_COMPLETE, -1, LG_OT_MARKET);
     sample_adopt(&evs[n++], LG_KS_TRIGGER_PENDING, -1, LG_OT_SLM);
@@ -357,6 +367,11 @@ static void assert_event_equal(const lg_event_t *a, const lg_event_t *b) {
     case LG_EV_BAND:
         assert_int_equal(a->u.band.token, b->u.band.token);
         assert_true(a->u.band.lo == b->u.band.lo && a->u.band.hi == b->u.band.hi);
+        break;
+    case LG_EV_STOP:
+        assert_int_equal(a->u.stop.group, b->u.stop.group);
+        assert_true(a->u.stop.trigger == b->u.stop.trigger && a->u.stop.limit == b->u.stop.limit);
+        assert_true(a->u.stop.gap == b->u.stop.gap && a->u.stop.max_loss == b->u.stop.max_loss);
         break;
     case LG_EV_ADOPT:
         assert_update_equal(&a->u.adopt.u, &b->u.adopt.u);
