@@ -104,8 +104,11 @@ static void held_set(lg_engine_t *e, uint32_t idx, lg_qty_t old, lg_qty_t now) {
     }
 }
 
+/* value: what the fill adds to the order's average × filled; negative when the broker's
+ * rounded average falls by more than the new fill is worth (a fill near the minimum
+ * price), a correction the cash takes as it comes. */
 void lg_risk_fill(lg_engine_t *e, uint32_t idx, lg_qty_t qty, int64_t value) {
-    LG_ASSERT(idx < e->master->n && qty != 0 && value >= 0);
+    LG_ASSERT(idx < e->master->n && qty != 0);
     if (e->ltp[idx] == 0) { /* a trade is a price: the first one marks the position */
         lg_paise_t px = value / (qty < 0 ? -qty : qty);
         if (px > 0) {

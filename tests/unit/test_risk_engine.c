@@ -242,6 +242,38 @@ static void test_loss_limit_kills(void **st) {
     fx_free(f);
 }
 
+/* A broker's rounded average can fall by more than the next fill is worth: the fill's
+ * value is then negative, and the position's cash takes it as it comes. */
+static void test_fill_value_falls(void **st) {
+    (void)st;
+    fx_t *f = fx_new();
+    market(f, FWD);
+    assert_int_equal(margins(f, 10000000LL * 100), LG_OK);
+    assert_true(submit(f, call_spread(650, LG_POLICY_RATCHET)) != 0);
+    assert_true(f->n_pending > 0);
+    lg_cmd_t c = f->pending[0]; /* the protection goes first */
+    lg_event_t ev = {.kind = LG_EV_ORDER_ACK};
+    snprintf(ev.u.ack.tag, sizeof ev.u.ack.tag, "%s", c.tag);
+    snprintf(ev.u.ack.broker_id, sizeof ev.u.ack.broker_id, "1000000000000000001");
+    assert_int_equal(step(f, &ev), LG_OK);
+    ev = (lg_event_t){.kind = LG_EV_ORDER_UPDATE};
+    snprintf(ev.u.update.tag, sizeof ev.u.update.tag, "%s", c.tag);
+    snprintf(ev.u.update.broker_id, sizeof ev.u.update.broker_id, "1000000000000000001");
+    ev.u.update.status = LG_KS_OPEN;
+    ev.u.update.quantity = c.qty;
+    ev.u.update.filled = c.qty / 2;
+    ev.u.update.avg_price = 1000; /* ₹10 */
+    assert_int_equal(step(f, &ev), LG_OK);
+    ev.u.update.status = LG_KS_COMPLETE;
+    ev.u.update.filled = c.qty;
+    ev.u.update.avg_price = 495; /* the rest at ₹0, rounded down: value −₹32.50 */
+    assert_int_equal(step(f, &ev), LG_OK);
+    lg_group_view_t v;
+    assert_int_equal(lg_engine_group(f->e, 1, &v), LG_OK);
+    assert_int_equal(v.cash, -495 * c.qty); /* paid what the broker's average says */
+    fx_free(f);
+}
+
 static void test_margin_floor_and_session(void **st) {
     (void)st;
     lg_engine_config_t c;
@@ -357,6 +389,7 @@ int main(void) {
         cmocka_unit_test(test_intent_sized_by_margin),
         cmocka_unit_test(test_intent_refusals),
         cmocka_unit_test(test_loss_limit_kills),
+        cmocka_unit_test(test_fill_value_falls),
         cmocka_unit_test(test_margin_floor_and_session),
         cmocka_unit_test(test_greeks_breach_reduces),
         cmocka_unit_test(test_bad_input),
