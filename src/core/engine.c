@@ -220,6 +220,8 @@ int lg_engine_step(lg_engine_t *e, const lg_event_t *ev, lg_ns_t now, lg_out_t *
     dispatch(e, ev);
     run_due(e);
     if (lg_eng_next_wake(e) < out->wake_at) out->wake_at = lg_eng_next_wake(e);
+    lg_ns_t m = lg_risk_margins_wake(e);
+    if (m < out->wake_at) out->wake_at = m;
     e->out = NULL;
     return out->status;
 }

@@ -119,6 +119,7 @@ struct lg_engine {
     /* risk (risk_eng.c) */
     bool margins_known;
     bool margins_query_out;   /* one margin query at a time */
+    uint32_t reserve_waiting; /* groups past entry whose reservation awaits a snapshot */
     lg_ns_t margins_query_at; /* when it was sent */
     lg_paise_t margin_avail;  /* the last snapshot's available margin */
     lg_paise_t reserved;      /* Σ g->reserve */
@@ -263,6 +264,11 @@ uint32_t lg_eng_orders_last_minute(lg_engine_t *e);
 void lg_risk_sent(lg_engine_t *e);
 /* A group left its entry states: ask for a fresh margin snapshot. */
 void lg_risk_entry_done(lg_engine_t *e, lg_group_t *g);
+/* A group's slot is reused: whatever it still reserves is freed. */
+void lg_risk_release(lg_engine_t *e, lg_group_t *g);
+/* Reservations waiting for a margin snapshot: the query asked again when it went
+ * unanswered for order_silence_ns (or could not go out); the time to look again. */
+lg_ns_t lg_risk_margins_wake(lg_engine_t *e);
 
 /* stop_eng.c */
 int lg_stop_eng_init(lg_engine_t *e);

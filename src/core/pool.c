@@ -118,6 +118,7 @@ lg_order_t *lg_eng_order_by_child(lg_engine_t *e, const lg_group_t *g, uint32_t 
 
 static void group_release_slot(lg_engine_t *e, lg_group_t *g) {
     lg_stop_eng_release(e, g);
+    lg_risk_release(e, g);
     LG_ASSERT(e->n_free_orders + g->n_orders <= e->cfg.max_orders);
     for (uint32_t i = 0; i < g->n_orders; i++) e->free_orders[e->n_free_orders++] = g->orders[i];
     if (g->heap_pos != LG_NO_INDEX) lg_eng_unschedule(e, g);

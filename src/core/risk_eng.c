@@ -225,7 +225,27 @@ static void query_margins(lg_engine_t *e) {
 void lg_risk_entry_done(lg_engine_t *e, lg_group_t *g) {
     if (g->reserve == 0 || g->entry_done_ns != 0) return;
     g->entry_done_ns = e->now;
+    e->reserve_waiting++;
     query_margins(e);
+}
+
+void lg_risk_release(lg_engine_t *e, lg_group_t *g) {
+    if (g->reserve == 0) return;
+    LG_ASSERT(e->reserved >= g->reserve);
+    e->reserved -= g->reserve;
+    if (g->entry_done_ns != 0) {
+        LG_ASSERT(e->reserve_waiting > 0);
+        e->reserve_waiting--;
+    }
+    g->reserve = 0;
+}
+
+lg_ns_t lg_risk_margins_wake(lg_engine_t *e) {
+    if (e->reserve_waiting == 0 || e->recovering) return INT64_MAX;
+    lg_ns_t expiry = e->margins_query_at + e->cfg.order_silence_ns;
+    if (e->margins_query_out && expiry <= e->now) e->margins_query_out = false; /* lost */
+    if (!e->margins_query_out) query_margins(e);
+    return e->margins_query_out ? e->margins_query_at + e->cfg.order_silence_ns : e->now + 1;
 }
 
 int lg_eng_on_margins(lg_engine_t *e, const lg_event_t *ev) {
@@ -242,8 +262,7 @@ int lg_eng_on_margins(lg_engine_t *e, const lg_event_t *ev) {
         lg_group_t *g = &e->groups[i];
         if (g->id == 0 || g->reserve == 0 || g->entry_done_ns == 0) continue;
         if (answered && g->entry_done_ns <= e->margins_query_at) {
-            e->reserved -= g->reserve;
-            g->reserve = 0;
+            lg_risk_release(e, g);
         } else {
             waiting = true;
         }

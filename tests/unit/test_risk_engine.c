@@ -109,6 +109,58 @@ static void test_reservation(void **st) {
     fx_free(f);
 }
 
+static bool sent_kind(const lg_out_t *o, lg_cmd_kind_t k) {
+    for (uint32_t i = 0; i < o->n_cmds; i++)
+        if (o->cmds[i].kind == k) return true;
+    return false;
+}
+
+/* A margin query that is never answered is asked again (the reservation must not stay
+ * for ever), and a reservation leaves with its group's slot. */
+static void test_reservation_unanswered(void **st) {
+    (void)st;
+    lg_engine_config_t c;
+    cfg_default(&c);
+    c.max_groups = 2; /* slots come back quickly */
+    c.finished_retain_ns = 0;
+    fx_t *f = fx_new_cfg(&c);
+    market(f, FWD);
+    assert_int_equal(margins(f, 10000000LL * 100), LG_OK);
+    uint32_t g1 = submit(f, call_spread(650, LG_POLICY_RATCHET));
+    assert_true(g1 != 0);
+    fill_all(f); /* leaving entry: QUERY_MARGINS, never answered here */
+    lg_risk_view_t v;
+    lg_engine_risk(f->e, &v);
+    lg_paise_t held = v.reserved;
+    assert_true(held > 0);
+    lg_event_t tm = {.kind = LG_EV_TIMER};
+    assert_int_equal(step(f, &tm), LG_OK);
+    assert_false(sent_kind(&f->out, LG_CMD_QUERY_MARGINS)); /* still waiting */
+    assert_true(f->out.wake_at <= f->now + c.order_silence_ns);
+    f->now += c.order_silence_ns;
+    assert_int_equal(step(f, &tm), LG_OK);
+    assert_true(sent_kind(&f->out, LG_CMD_QUERY_MARGINS)); /* asked again */
+    /* the group closes and its slot goes to new groups: its reservation goes too */
+    lg_event_t ex = {.kind = LG_EV_CONTROL};
+    ex.u.control.op = LG_CTL_EXIT_GROUP;
+    ex.u.control.group = g1;
+    assert_int_equal(step(f, &ex), LG_OK);
+    fill_all(f);
+    lg_gstate_t gs;
+    assert_int_equal(lg_engine_group_state(f->e, g1, &gs), LG_OK);
+    assert_int_equal(gs, LG_GS_CLOSED);
+    for (int k = 0; k < 3; k++) {
+        lg_group_spec_t s2 = call_spread(65, LG_POLICY_RATCHET);
+        s2.legs[0].token = T_P23800, s2.legs[1].token = T_P23600;
+        s2.legs[0].side = -1, s2.legs[1].side = 1;
+        (void)submit(f, s2);
+    }
+    assert_int_not_equal(lg_engine_group_state(f->e, g1, &gs), LG_OK); /* slot reused */
+    lg_engine_risk(f->e, &v);
+    assert_true(v.reserved < held);
+    fx_free(f);
+}
+
 /* ---- intents ----------------------------------------------------------------------------- */
 
 static lg_event_t spread_intent(fx_t *f, double confidence) {
@@ -386,6 +438,7 @@ int main(void) {
         cmocka_unit_test(test_nothing_without_margins_and_prices),
         cmocka_unit_test(test_call_spread_story),
         cmocka_unit_test(test_reservation),
+        cmocka_unit_test(test_reservation_unanswered),
         cmocka_unit_test(test_intent_sized_by_margin),
         cmocka_unit_test(test_intent_refusals),
         cmocka_unit_test(test_loss_limit_kills),
