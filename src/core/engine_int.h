@@ -253,7 +253,8 @@ int lg_risk_admit(lg_engine_t *e, lg_group_t *g, uint32_t units, lg_bound_t boun
 void lg_risk_fill(lg_engine_t *e, uint32_t idx, lg_qty_t qty, int64_t value);
 /* Instrument idx's last price moved from old (mark, loss limit, greeks watch). */
 void lg_risk_tick(lg_engine_t *e, uint32_t idx, lg_paise_t old);
-/* The portfolio's greeks per underlying (fwd: room for LG_GREEKS_MAX_UNDERLYINGS). */
+/* The portfolio's greeks per underlying, with what entering groups have still to fill
+ * (fwd: room for LG_GREEKS_MAX_UNDERLYINGS). */
 int lg_eng_book(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
                 lg_greeks_market_t *m, char *err, size_t cap);
 /* Adds instrument idx's underlying forward to m (once). */

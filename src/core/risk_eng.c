@@ -13,6 +13,9 @@
  *               kill switch (LG_WHY_LOSS_LIMIT); past half of it, sizes shrink.
  *   greeks      every greeks_watch_ns on ticks, the portfolio's greeks per underlying
  *               against the limits; a breach moves ACTIVE to REDUCING (LG_WHY_GREEKS).
+ *               The portfolio counts what entering groups have still to fill: the
+ *               finished structures are what admission checked, and a partial entry
+ *               (a ratchet's protection bought first) is no breach of its own.
  *   session     a lost broker session: kill switch (LG_WHY_SESSION).
  *   admission   every group, sized or explicit, passes the pre-trade checks, the
  *               margin shock of its execution plan and the greeks limits before
@@ -143,6 +146,31 @@ void lg_eng_forward_add(const lg_engine_t *e, lg_greeks_forward_t *fwd, lg_greek
     f->price = forward_of(e, idx);
 }
 
+/* What an entering group has still to fill, leg by leg, added to b: with it the book
+ * is the portfolio as it stands once every entry finishes. A ratchet entry's interim
+ * state (protection bought, the short not yet sold) is not the risk that was admitted,
+ * and is not watched as one. */
+static int book_entering(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
+                         lg_greeks_market_t *m, char *err, size_t cap) {
+    lg_greeks_pos_t pos[LG_MAX_LEGS];
+    for (uint32_t k = 0; k < e->n_entering; k++) {
+        const lg_group_t *g = &e->groups[e->entering[k]];
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < g->n_legs; i++) {
+            const lg_leg_t *l = &g->legs[i];
+            lg_qty_t left = l->target - l->entry_filled;
+            if (left <= 0) continue;
+            lg_eng_forward_add(e, fwd, m, l->ins_index);
+            pos[n++] = (lg_greeks_pos_t){.ins = l->ins, .qty = l->side * left,
+                                         .quote = {.ltp = e->ltp[l->ins_index]},
+                                         .iv = lg_eng_iv(e, l->ins_index)};
+        }
+        int rc = n > 0 ? lg_greeks_book_add(b, pos, n, m, b, err, cap) : LG_OK;
+        if (rc != LG_OK) return rc;
+    }
+    return LG_OK;
+}
+
 int lg_eng_book(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
                 lg_greeks_market_t *m, char *err, size_t cap) {
     lg_greeks_pos_t pos[64];
@@ -159,11 +187,12 @@ int lg_eng_book(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
         int rc = lg_greeks_book_add(b, pos, n, m, b, err, cap);
         if (rc != LG_OK) return rc;
     }
-    return LG_OK;
+    return book_entering(e, b, fwd, m, err, cap);
 }
 
 static void greeks_watch(lg_engine_t *e) {
-    if (e->cfg.risk_off || e->n_held == 0 || e->tstate != LG_TS_ACTIVE || e->recovering) return;
+    if (e->cfg.risk_off || e->n_held + e->n_entering == 0) return;
+    if (e->tstate != LG_TS_ACTIVE || e->recovering) return;
     if (e->now < e->greeks_next) return;
     e->greeks_next = e->now + e->cfg.greeks_watch_ns;
     lg_greeks_forward_t fwd[LG_GREEKS_MAX_UNDERLYINGS];

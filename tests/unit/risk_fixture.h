@@ -135,10 +135,10 @@ static inline const lg_record_t *find_rec(const lg_out_t *o, lg_rec_kind_t k) {
     return NULL;
 }
 
-/* Acks and fills every order sent so far at its instrument's last price, until the
- * engine sends nothing more. */
-static inline void fill_all(fx_t *f) {
-    for (uint32_t round = 0; round < 50 && f->n_pending > 0; round++) {
+/* Acks and fills the orders sent so far, oldest first, at their instrument's last
+ * price: at most n of them. */
+static inline void fill_n(fx_t *f, uint32_t n) {
+    for (uint32_t round = 0; round < n && f->n_pending > 0; round++) {
         lg_cmd_t c = f->pending[0];
         memmove(&f->pending[0], &f->pending[1], (f->n_pending - 1) * sizeof c);
         f->n_pending--;
@@ -158,6 +158,9 @@ static inline void fill_all(fx_t *f) {
         assert_int_equal(step(f, &ev), LG_OK);
     }
 }
+
+/* Every order, until the engine sends nothing more. */
+static inline void fill_all(fx_t *f) { fill_n(f, 50); }
 
 /* The engine's shock legs of the call spread, as admit.c builds them. */
 static inline lg_shock_result_t spread_walk(fx_t *f, lg_qty_t qty, lg_policy_t pol, lg_paise_t avail) {

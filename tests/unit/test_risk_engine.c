@@ -377,6 +377,47 @@ static void test_greeks_breach_reduces(void **st) {
     fx_free(f);
 }
 
+/* A ratchet entry buys protection first: with only that slice filled the portfolio's
+ * vega is the long call's, far past a limit the finished spread (long and short vega
+ * nearly cancelling) keeps well within. The watch sees the finished structure. A
+ * second spread counts the first one's unfilled legs before it is admitted. */
+static void test_greeks_entering_structure(void **st) {
+    (void)st;
+    lg_engine_config_t c;
+    cfg_default(&c);
+    c.risk.greeks.max_vega = 1500;
+    fx_t *f = fx_new_cfg(&c);
+    market(f, FWD);
+    assert_int_equal(margins(f, 10000000LL * 100), LG_OK);
+    uint32_t g = submit(f, call_spread(650, LG_POLICY_RATCHET));
+    if (g == 0) say_alerts(&f->out);
+    assert_true(g != 0);
+    fill_n(f, 1); /* the protection */
+    lg_group_view_t v;
+    assert_int_equal(lg_engine_group(f->e, g, &v), LG_OK);
+    assert_int_equal(v.legs[1].entry_filled, 650);
+    assert_int_equal(v.legs[0].entry_filled, 0);
+    f->now += 2 * LG_NS_PER_S;
+    market(f, FWD);
+    if (lg_engine_trading_state(f->e) != LG_TS_ACTIVE) say_alerts(&f->out);
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_ACTIVE);
+    /* a put spread (short vega too) beside it is counted against the first spread as it
+     * will stand, finished: together past the limit; against the long call alone it
+     * would seem to reduce the vega */
+    lg_group_spec_t s = call_spread(650, LG_POLICY_RATCHET);
+    s.legs[0].token = T_P23800, s.legs[1].token = T_P23600;
+    assert_int_equal(submit(f, s), 0);
+    if (!alert_mentions(&f->out, "vega")) say_alerts(&f->out);
+    assert_true(alert_mentions(&f->out, "vega"));
+    fill_all(f);
+    assert_int_equal(lg_engine_group(f->e, g, &v), LG_OK);
+    assert_int_equal(v.state, LG_GS_FILLED);
+    f->now += 2 * LG_NS_PER_S;
+    market(f, FWD);
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_ACTIVE);
+    fx_free(f);
+}
+
 /* ---- bad input ------------------------------------------------------------------------------ */
 
 static void test_bad_input(void **st) {
@@ -445,6 +486,7 @@ int main(void) {
         cmocka_unit_test(test_fill_value_falls),
         cmocka_unit_test(test_margin_floor_and_session),
         cmocka_unit_test(test_greeks_breach_reduces),
+        cmocka_unit_test(test_greeks_entering_structure),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_band),
     };
