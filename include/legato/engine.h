@@ -184,7 +184,7 @@ typedef struct lg_risk_view {
     lg_paise_t reserved;   /* worst-state needs of groups not yet in a snapshot */
     int64_t cash;          /* Σ sells − buys of every fill, paise */
     int64_t mark;          /* Σ position × last price, paise */
-    int64_t day_pnl;       /* cash + mark */
+    int64_t day_pnl;       /* cash + mark, less their value when the IST date changed */
     uint32_t unpriced;     /* held instruments without a price (P&L incomplete) */
     uint32_t orders_last_minute;
 } lg_risk_view_t;

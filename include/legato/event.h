@@ -90,7 +90,8 @@ typedef enum lg_ev_kind {
 
 typedef enum lg_control_op {
     LG_CTL_KILL = 1,   /* cancel everything, flatten every group, HALTED */
-    LG_CTL_RESUME,     /* HALTED/REDUCING -> ACTIVE (a person decided) */
+    LG_CTL_RESUME,     /* HALTED/REDUCING -> ACTIVE (a person decided); REDUCING when the
+                        * day's loss limit is reached, until the next trading day */
     LG_CTL_EXIT_GROUP, /* close one live group in unwind order */
     LG_CTL_REDUCE,     /* ACTIVE -> REDUCING: only risk-reducing orders */
     LG_CTL_RECOVER_BEGIN, /* recovery: decisions wait while the broker's orders are adopted */

@@ -112,6 +112,11 @@ int lg_risk_admit(lg_engine_t *e, lg_group_t *g, uint32_t units, lg_bound_t boun
     if (!e->margins_known) return refuse_group(e, g, LG_ENODATA, "", "no margin snapshot yet");
     int rc = market_ok(e, g, err, sizeof err);
     if (rc != LG_OK) return refuse_group(e, g, rc, "", err);
+    if (lg_risk_day_spent(e)) {
+        snprintf(err, sizeof err, "the day's P&L %lld paise is at the daily loss limit %lld",
+                 (long long)lg_risk_day_pnl(e), (long long)e->cfg.risk.daily_loss_limit);
+        return refuse_group(e, g, LG_ELIMIT, "", err);
+    }
     lg_trade_leg_t tl[LG_MAX_LEGS];
     lg_qty_t qty[LG_MAX_LEGS];
     for (uint32_t i = 0; i < g->n_legs; i++) {
@@ -259,7 +264,7 @@ int lg_risk_size_group(lg_engine_t *e, lg_group_t *g, const lg_intent_t *it, uin
     }
     lg_qty_t unit[LG_MAX_LEGS];
     lg_size_input_t in = {.available = free_margin(e), .broker_per_unit = it->broker_margin,
-                          .day_pnl = e->cash_total + e->mark, .iv = structure_iv(e, g),
+                          .day_pnl = lg_risk_day_pnl(e), .iv = structure_iv(e, g),
                           .confidence = it->confidence};
     for (uint32_t i = 0; i < g->n_legs; i++) {
         const lg_leg_t *l = &g->legs[i];

@@ -291,6 +291,7 @@ static void recovered_decide(lg_engine_t *e, lg_group_t *g) {
  * continue at the next wake-up, which is then immediate. */
 void lg_eng_recovered(lg_engine_t *e) {
     e->recovering = false;
+    lg_risk_recheck(e);
     for (uint32_t i = 0; i < e->cfg.max_groups; i++) e->groups[i].undecided = e->groups[i].id != 0;
     e->deciding = true;
     e->decide_cursor = 0;

@@ -217,6 +217,7 @@ int lg_engine_step(lg_engine_t *e, const lg_event_t *ev, lg_ns_t now, lg_out_t *
     if (now < e->now) now = e->now; /* time never goes back inside the core */
     e->now = now;
     e->stats.steps++;
+    lg_risk_day_roll(e);
     dispatch(e, ev);
     run_due(e);
     if (lg_eng_next_wake(e) < out->wake_at) out->wake_at = lg_eng_next_wake(e);
@@ -301,6 +302,8 @@ uint64_t lg_engine_digest(const lg_engine_t *e) {
     }
     for (uint32_t i = 0; i < e->master->n; i++) h = fnv(h, &e->pos[i], sizeof e->pos[i]);
     h = fnv(h, &e->cash_total, sizeof e->cash_total);
+    h = fnv(h, &e->mark, sizeof e->mark);
+    h = fnv(h, &e->day_base, sizeof e->day_base);
     h = fnv(h, &e->reserved, sizeof e->reserved);
     h = fnv(h, &e->margin_avail, sizeof e->margin_avail);
     return h;
@@ -333,7 +336,7 @@ void lg_engine_risk(const lg_engine_t *e, lg_risk_view_t *v) {
     }
     *v = (lg_risk_view_t){.margins_known = e->margins_known, .available = e->margin_avail,
                           .reserved = e->reserved, .cash = e->cash_total, .mark = e->mark,
-                          .day_pnl = e->cash_total + e->mark, .unpriced = e->unpriced,
+                          .day_pnl = lg_risk_day_pnl(e), .unpriced = e->unpriced,
                           .orders_last_minute = recent};
 }
 

@@ -134,6 +134,9 @@ struct lg_engine {
     uint32_t ring_head, ring_n;
     lg_ns_t greeks_next;      /* next tick-time greeks check */
     bool loss_half_said;      /* "past half the loss limit" alerted */
+    int64_t day;              /* the trading day (IST date, days since 1970), -1 none yet */
+    int64_t day_base;         /* cash_total + mark when the day began */
+    int64_t loss_day;         /* the day the loss limit last fired the kill switch, -1 */
     /* stops (stop_eng.c) */
     lg_stop_t *stops;         /* max_stops machines */
     uint32_t *stop_group;     /* per stop: the group id using it, 0 free */
@@ -251,6 +254,16 @@ int lg_risk_admit(lg_engine_t *e, lg_group_t *g, uint32_t units, lg_bound_t boun
 /* A fill of signed qty units worth value paise in instrument idx (position, cash,
  * mark, and the loss limit). */
 void lg_risk_fill(lg_engine_t *e, uint32_t idx, lg_qty_t qty, int64_t value);
+/* Cash and mark since the trading day began, paise. */
+int64_t lg_risk_day_pnl(const lg_engine_t *e);
+/* At each step: a new IST date starts the day's P&L from what the book is worth. */
+void lg_risk_day_roll(lg_engine_t *e);
+/* The day's P&L is at the daily loss limit (and every position priced). */
+bool lg_risk_day_spent(const lg_engine_t *e);
+/* RECOVERED: the kill-switch triggers recovery held back (loss limit, margin floor). */
+void lg_risk_recheck(lg_engine_t *e);
+/* LG_CTL_RESUME: ACTIVE, or REDUCING when the day's loss limit is reached. */
+void lg_risk_resume(lg_engine_t *e);
 /* Instrument idx's last price moved from old (mark, loss limit, greeks watch). */
 void lg_risk_tick(lg_engine_t *e, uint32_t idx, lg_paise_t old);
 /* The portfolio's greeks per underlying, with what entering groups have still to fill

@@ -321,7 +321,7 @@ int lg_eng_on_control(lg_engine_t *e, const lg_event_t *ev) {
         if (e->tstate == LG_TS_ACTIVE) lg_eng_set_tstate(e, LG_TS_REDUCING, LG_WHY_REDUCE);
         return LG_OK;
     case LG_CTL_RESUME:
-        lg_eng_set_tstate(e, LG_TS_ACTIVE, LG_WHY_RESUME);
+        lg_risk_resume(e);
         for (uint32_t i = 0; i < e->cfg.max_groups; i++)
             if (e->groups[i].id != 0 && !lg_group_finished(&e->groups[i])) {
                 lg_unwind_reset_escalation(&e->groups[i]);

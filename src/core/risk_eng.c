@@ -9,7 +9,8 @@
  *               so two groups opening at once cannot both spend the same margin.
  *               Available below margin_floor: kill switch (LG_WHY_MARGIN).
  *   day P&L     Σ sells − buys of every fill, plus every position at its last
- *               price, kept incrementally on fills and ticks. At the daily loss limit:
+ *               price, kept incrementally on fills and ticks, less what the two were
+ *               worth when the IST date last changed. At the daily loss limit:
  *               kill switch (LG_WHY_LOSS_LIMIT); past half of it, sizes shrink.
  *   greeks      every greeks_watch_ns on ticks, the portfolio's greeks per underlying
  *               against the limits; a breach moves ACTIVE to REDUCING (LG_WHY_GREEKS).
@@ -48,6 +49,7 @@ int lg_risk_eng_init(lg_engine_t *e) {
     if (!e->held || !e->held_pos || !e->band_lo || !e->band_hi || !e->sent_ring || !e->iv_ltp ||
         !e->iv_fwd || !e->iv_min || !e->loss_stops)
         return LG_EPOOL_FULL;
+    e->day = e->loss_day = -1;
     for (uint32_t i = 0; i < ni; i++) e->iv_min[i] = -1;
     for (uint32_t i = 0; i < ni; i++) e->held_pos[i] = LG_NO_INDEX;
     return LG_OK;
@@ -73,16 +75,40 @@ static void halt(lg_engine_t *e, lg_reason_t why) {
 
 /* ---- day P&L -------------------------------------------------------------------------- */
 
-static int64_t day_pnl(const lg_engine_t *e) { return e->cash_total + e->mark; }
+#define IST_OFFSET_S 19800 /* +05:30 */
 
+int64_t lg_risk_day_pnl(const lg_engine_t *e) { return e->cash_total + e->mark - e->day_base; }
+
+void lg_risk_day_roll(lg_engine_t *e) {
+    int64_t s = (unix_ns(e) / LG_NS_PER_S) + IST_OFFSET_S;
+    int64_t day = s >= 0 ? s / 86400 : (s - 86399) / 86400;
+    if (day == e->day) return;
+    if (e->day >= 0)
+        lg_eng_alert(e, LG_ALERT_INFO, 0, 0, "a new trading day: the day's P&L (%lld paise "
+                     "yesterday) starts again from the book's value", (long long)lg_risk_day_pnl(e));
+    e->day = day;
+    e->day_base = e->cash_total + e->mark;
+    e->loss_half_said = false;
+}
+
+bool lg_risk_day_spent(const lg_engine_t *e) {
+    return !e->cfg.risk_off && e->unpriced == 0 &&
+           lg_risk_day_pnl(e) <= -e->cfg.risk.daily_loss_limit;
+}
+
+/* The kill switch fires once a day; resumed past the limit, or past it again after a
+ * resume, trading is REDUCING: exits only, until the next trading day. */
 static void loss_check(lg_engine_t *e) {
     if (e->cfg.risk_off || e->unpriced > 0) return;
-    int64_t pnl = day_pnl(e), limit = e->cfg.risk.daily_loss_limit;
-    if (pnl <= -limit && e->tstate != LG_TS_HALTED && !e->recovering) {
+    int64_t pnl = lg_risk_day_pnl(e), limit = e->cfg.risk.daily_loss_limit;
+    if (pnl <= -limit && e->tstate != LG_TS_HALTED && !e->recovering && e->loss_day != e->day) {
         lg_eng_alert(e, LG_ALERT_CRITICAL, LG_ELIMIT, 0,
                      "day P&L %lld paise reached the daily loss limit %lld: kill switch",
                      (long long)pnl, (long long)limit);
+        e->loss_day = e->day;
         halt(e, LG_WHY_LOSS_LIMIT);
+    } else if (pnl <= -limit && e->tstate == LG_TS_ACTIVE && !e->recovering) {
+        lg_eng_set_tstate(e, LG_TS_REDUCING, LG_WHY_LOSS_LIMIT); /* fired today already */
     } else if (pnl <= -limit / 2 && !e->loss_half_said) {
         e->loss_half_said = true;
         lg_eng_alert(e, LG_ALERT_WARN, 0, 0,
@@ -277,6 +303,16 @@ lg_ns_t lg_risk_margins_wake(lg_engine_t *e) {
     return e->margins_query_out ? e->margins_query_at + e->cfg.order_silence_ns : e->now + 1;
 }
 
+static void floor_check(lg_engine_t *e) {
+    lg_paise_t floor = e->cfg.risk.margin_floor, avail = e->margin_avail;
+    if (e->cfg.risk_off || floor <= 0 || avail >= floor || e->tstate == LG_TS_HALTED) return;
+    if (e->recovering) return; /* checked again at RECOVERED */
+    lg_eng_alert(e, LG_ALERT_CRITICAL, LG_EMARGIN, 0,
+                 "available margin %lld paise below the floor %lld: kill switch, "
+                 "liquidating in unwind order", (long long)avail, (long long)floor);
+    halt(e, LG_WHY_MARGIN);
+}
+
 int lg_eng_on_margins(lg_engine_t *e, const lg_event_t *ev) {
     lg_paise_t avail = ev->u.margins.available, used = ev->u.margins.used;
     if (used < 0)
@@ -298,14 +334,25 @@ int lg_eng_on_margins(lg_engine_t *e, const lg_event_t *ev) {
     }
     LG_ASSERT(e->reserved >= 0);
     if (waiting) query_margins(e);
-    lg_paise_t floor = e->cfg.risk.margin_floor;
-    if (!e->cfg.risk_off && floor > 0 && avail < floor && e->tstate != LG_TS_HALTED) {
-        lg_eng_alert(e, LG_ALERT_CRITICAL, LG_EMARGIN, 0,
-                     "available margin %lld paise below the floor %lld: kill switch, "
-                     "liquidating in unwind order", (long long)avail, (long long)floor);
-        halt(e, LG_WHY_MARGIN);
-    }
+    floor_check(e);
     return LG_OK;
+}
+
+void lg_risk_recheck(lg_engine_t *e) {
+    loss_check(e);
+    if (e->margins_known) floor_check(e);
+}
+
+void lg_risk_resume(lg_engine_t *e) {
+    if (!lg_risk_day_spent(e)) {
+        lg_eng_set_tstate(e, LG_TS_ACTIVE, LG_WHY_RESUME);
+        return;
+    }
+    lg_eng_alert(e, LG_ALERT_WARN, LG_ELIMIT, 0,
+                 "the day's P&L %lld paise is at the daily loss limit %lld: resumed as REDUCING "
+                 "(exits only) until the next trading day", (long long)lg_risk_day_pnl(e),
+                 (long long)e->cfg.risk.daily_loss_limit);
+    lg_eng_set_tstate(e, LG_TS_REDUCING, LG_WHY_RESUME);
 }
 
 int lg_eng_on_band(lg_engine_t *e, const lg_event_t *ev) {

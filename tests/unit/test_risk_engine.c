@@ -294,6 +294,52 @@ static void test_loss_limit_kills(void **st) {
     fx_free(f);
 }
 
+static void control(fx_t *f, lg_control_op_t op) {
+    lg_event_t ev = {.kind = LG_EV_CONTROL};
+    ev.u.control.op = op;
+    assert_int_equal(step(f, &ev), LG_OK);
+}
+
+/* After the loss limit's kill switch the day is spent: a resume is REDUCING (exits
+ * only) and new groups are refused; the next IST date starts the day's P&L again from
+ * the book's value and a resume is ACTIVE. */
+static void test_loss_limit_day(void **st) {
+    (void)st;
+    lg_engine_config_t c;
+    cfg_default(&c);
+    c.risk.daily_loss_limit = 20000 * 100LL;
+    fx_t *f = fx_new_cfg(&c);
+    market(f, FWD);
+    assert_int_equal(margins(f, 10000000LL * 100), LG_OK);
+    assert_true(submit(f, call_spread(650, LG_POLICY_RATCHET)) != 0);
+    fill_all(f);
+    lg_paise_t a = 0;
+    double iv;
+    lg_engine_price(f->e, T_C24200, &a, &iv);
+    tick(f, T_C24200, a + 4500);
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_HALTED);
+    fill_all(f); /* flattened at a loss */
+    lg_risk_view_t v;
+    lg_engine_risk(f->e, &v);
+    assert_true(v.day_pnl <= -c.risk.daily_loss_limit);
+    control(f, LG_CTL_RESUME);
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_REDUCING);
+    assert_true(alert_mentions(&f->out, "at the daily loss limit"));
+    assert_int_equal(submit(f, call_spread(650, LG_POLICY_RATCHET)), 0);
+    assert_int_equal(f->out.status, LG_EHALTED);
+    /* the next day */
+    f->now += 86400 * LG_NS_PER_S;
+    market(f, FWD);
+    lg_engine_risk(f->e, &v);
+    assert_int_equal(v.day_pnl, 0);
+    control(f, LG_CTL_RESUME);
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_ACTIVE);
+    uint32_t g = submit(f, call_spread(650, LG_POLICY_RATCHET));
+    if (g == 0) say_alerts(&f->out);
+    assert_true(g != 0);
+    fx_free(f);
+}
+
 /* A broker's rounded average can fall by more than the next fill is worth: the fill's
  * value is then negative, and the position's cash takes it as it comes. */
 static void test_fill_value_falls(void **st) {
@@ -483,6 +529,7 @@ int main(void) {
         cmocka_unit_test(test_intent_sized_by_margin),
         cmocka_unit_test(test_intent_refusals),
         cmocka_unit_test(test_loss_limit_kills),
+        cmocka_unit_test(test_loss_limit_day),
         cmocka_unit_test(test_fill_value_falls),
         cmocka_unit_test(test_margin_floor_and_session),
         cmocka_unit_test(test_greeks_breach_reduces),
