@@ -62,7 +62,8 @@ typedef struct lg_intent {
     int8_t policy;           /* lg_policy_t, -1 = engine default */
     int8_t on_incomplete;    /* lg_incomplete_t, -1 = engine default */
     double confidence;       /* (0, 1]: scales the size */
-    lg_paise_t decision_price; /* Σ side·ratio·price the strategy decided on (+ debit) */
+    lg_paise_t decision_price; /* Σ side·direction·ratio·price the strategy decided on:
+                                * the structure as traded, + a debit, − a credit */
     lg_paise_t broker_margin;  /* live: the broker's basket margin of one unit, 0 unknown */
     lg_ns_t entry_timeout_ns;  /* 0 = engine default */
 } lg_intent_t;

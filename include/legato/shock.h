@@ -34,7 +34,7 @@
 
 #define LG_SHOCK_SLICE_STATES 1024 /* slice boundaries walked while the walk stays within */
 #define LG_SHOCK_MAX_STATES 16384  /* vertex states beyond this: LG_ENOSPACE */
-#define LG_SHOCK_MAX_LEVELS 12
+#define LG_SHOCK_MAX_LEVELS 32 /* per leg: the vertex levels (at most 17) always fit */
 
 typedef struct lg_shock_params {
     lg_margin_params_t margin;

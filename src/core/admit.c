@@ -21,7 +21,6 @@
 
 #include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define ERR_MAX LG_ALERT_TEXT_MAX
@@ -72,7 +71,7 @@ static int walk(lg_engine_t *e, const lg_group_t *g, const lg_qty_t *qty, lg_sho
     shock_legs(e, g, qty, legs);
     int rc = lg_shock_walk(legs, g->n_legs, (lg_policy_t)g->policy, e->cfg.ratchet_slices,
                            &e->cfg.risk.shock, free_margin(e), r);
-    if (rc != LG_OK) snprintf(err, cap, "margin shock: %s", lg_errname(rc));
+    if (rc != LG_OK) snprintf(err, cap, "%s", lg_errname(rc));
     if (rc != LG_OK || r->fits) return rc;
     const char *names[LG_MAX_LEGS];
     for (uint32_t i = 0; i < g->n_legs; i++) names[i] = g->legs[i].ins->symbol;
@@ -256,7 +255,7 @@ int lg_risk_size_group(lg_engine_t *e, lg_group_t *g, const lg_intent_t *it, uin
         return refuse_group(e, g, LG_ENODATA, "", "the day's P&L is incomplete: a position has no price");
     int64_t net, gross;
     structure_price(e, g, &net, &gross);
-    if ((double)llabs(net - it->decision_price) > e->cfg.risk.max_slippage * (double)gross) {
+    if (fabs((double)net - (double)it->decision_price) > e->cfg.risk.max_slippage * (double)gross) {
         snprintf(err, sizeof err, "price moved: decided at %lld, now %lld paise (max %.0f%% of %lld)",
                  (long long)it->decision_price, (long long)net, e->cfg.risk.max_slippage * 100,
                  (long long)gross);
@@ -289,7 +288,6 @@ int lg_risk_size_group(lg_engine_t *e, lg_group_t *g, const lg_intent_t *it, uin
     for (uint32_t i = 0; i < g->n_legs; i++) g->legs[i].target *= r.units;
     *units = r.units;
     *bound = r.bound;
-    e->stats.sized++;
     lg_eng_alert(e, LG_ALERT_INFO, 0, g->id, "group %u sized: %s", g->id, r.why);
     return LG_OK;
 }

@@ -55,6 +55,7 @@ int lg_eng_submit(lg_engine_t *e, const lg_group_spec_t *spec, const lg_intent_t
     rc = it != NULL ? lg_risk_size_group(e, g, it, &units, &bound) : LG_OK;
     if (rc == LG_OK) rc = lg_risk_admit(e, g, units, bound);
     if (rc != LG_OK) return reject_group(e, g, LG_WHY_RISK, rc);
+    if (it != NULL) e->stats.sized++; /* sized and admitted */
     lg_group_transition(e, g, LG_GS_VALIDATED, LG_WHY_SUBMIT);
     lg_entry_release(e, g);
     lg_eng_schedule(e, g);

@@ -7,8 +7,8 @@
  * its pairing), then the ratchet slice boundaries. The walk is a mixed-radix count
  * over the levels of every leg, skipping states the plan cannot reach; each state
  * costs sums over the table only. If the slice levels would take the walk past
- * LG_SHOCK_SLICE_STATES, only the vertex levels are walked (exact for the worst state,
- * see shock.h), and the result says so.
+ * LG_SHOCK_SLICE_STATES, or do not fit in LG_SHOCK_MAX_LEVELS, only the vertex levels
+ * are walked (exact for the worst state, see shock.h), and the result says so.
  */
 #include "legato/shock.h"
 
@@ -40,6 +40,7 @@ int lg_shock_params_check(const lg_shock_params_t *p, char *err, size_t errcap) 
 typedef struct levels {
     lg_qty_t q[LG_SHOCK_MAX_LEVELS];
     uint32_t n;
+    bool dropped; /* a level did not fit: the list is not the whole plan */
 } levels_t;
 
 typedef struct walk {
@@ -56,7 +57,11 @@ static void add_level(levels_t *l, lg_qty_t q, lg_qty_t target, lg_qty_t lot) {
     if (q < 0 || q > target || q % lot != 0) return;
     uint32_t i = 0;
     while (i < l->n && l->q[i] < q) i++;
-    if ((i < l->n && l->q[i] == q) || l->n == LG_SHOCK_MAX_LEVELS) return;
+    if (i < l->n && l->q[i] == q) return;
+    if (l->n == LG_SHOCK_MAX_LEVELS) {
+        l->dropped = true;
+        return;
+    }
     memmove(&l->q[i + 1], &l->q[i], (l->n - i) * sizeof l->q[0]);
     l->q[i] = q;
     l->n++;
@@ -100,6 +105,7 @@ static void plan_levels(walk_t *w, uint32_t slices) {
         lg_qty_t t = target_of(l), lot = l->lot;
         levels_t *v = &w->vert[i];
         v->n = 0;
+        v->dropped = false;
         add_level(v, 0, t, lot);
         add_level(v, t, t, lot);
         if (is_protection(w, i)) short_sums(w, i, -1, v, 0, 1, t, lot);
@@ -107,6 +113,7 @@ static void plan_levels(walk_t *w, uint32_t slices) {
             lg_qty_t tp = target_of(&w->legs[l->cover]);
             short_sums(w, (uint32_t)l->cover, (int)i, v, tp, -1, t, lot);
         }
+        LG_ASSERT(!v->dropped); /* subsets of at most four shorts: 17 levels */
         w->all[i] = *v;
         lg_qty_t lots = t / lot;
         lg_qty_t step = slices > 0 ? (lots + slices - 1) / slices * lot : t;
@@ -200,7 +207,9 @@ int lg_shock_walk(const lg_shock_leg_t *legs, uint32_t n, lg_policy_t policy, ui
         }
     }
     plan_levels(&w, slices);
-    const levels_t *lv = product(w.all, n) <= LG_SHOCK_SLICE_STATES ? w.all : w.vert;
+    bool whole = true;
+    for (uint32_t i = 0; i < n; i++) whole = whole && !w.all[i].dropped;
+    const levels_t *lv = whole && product(w.all, n) <= LG_SHOCK_SLICE_STATES ? w.all : w.vert;
     if (product(lv, n) > LG_SHOCK_MAX_STATES) return LG_ENOSPACE;
     memset(r, 0, sizeof *r);
     r->slices_walked = lv == w.all;
@@ -227,7 +236,8 @@ int lg_shock_walk(const lg_shock_leg_t *legs, uint32_t n, lg_policy_t policy, ui
 }
 
 static void rupees(char *b, size_t cap, lg_paise_t p) {
-    snprintf(b, cap, "%lld.%02lld", (long long)(p / 100), (long long)((p < 0 ? -p : p) % 100));
+    lg_paise_t a = p < 0 ? -p : p;
+    snprintf(b, cap, "%s%lld.%02lld", p < 0 ? "-" : "", (long long)(a / 100), (long long)(a % 100));
 }
 
 void lg_shock_describe(const lg_shock_leg_t *legs, uint32_t n, const char *const *names,

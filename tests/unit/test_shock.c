@@ -133,6 +133,33 @@ static void test_vertices_are_exact(void **state) {
     }
 }
 
+/* Four shorts of 1, 2, 4 and 8 lots on one 16-lot protection: the protection's tight
+ * points are every subset sum, 0 to 15 lots. The worst ratchet state holds every short
+ * with the protection at exactly their 15 lots — a level only a walk that keeps all
+ * sixteen subset sums reaches. */
+static void test_four_shorts_one_cover(void **state) {
+    (void)state;
+    lg_shock_leg_t legs[5];
+    legs[0] = opt(LG_KIND_CE, 26400.0, 16 * LOT, -1, 0);
+    const lg_qty_t lots[4] = {1, 2, 4, 8};
+    for (int i = 0; i < 4; i++) legs[1 + i] = opt(LG_KIND_CE, 26000.0 + 50.0 * i, -lots[i] * LOT, 0, 0);
+    lg_shock_result_t r = walk(legs, 5, LG_POLICY_RATCHET, 0, 0);
+    assert_int_equal(r.worst.held[0], 15 * LOT);
+    for (int i = 0; i < 4; i++) assert_int_equal(r.worst.held[1 + i], lots[i] * LOT);
+    lg_shock_result_t s = walk(legs, 5, LG_POLICY_RATCHET, 4, 0);
+    assert_int_equal(s.worst.need, r.worst.need);
+}
+
+/* A need below one rupee keeps its sign in the refusal's text. */
+static void test_describe_small_negative(void **state) {
+    (void)state;
+    lg_shock_leg_t legs[1] = {opt(LG_KIND_CE, 26000.0, LOT, -1, 0)};
+    lg_shock_state_t s = {.held = {LOT}, .need = 500, .margin = 0, .loss = 50};
+    char buf[256];
+    lg_shock_describe(legs, 1, NULL, &s, -50, buf, sizeof buf);
+    assert_non_null(strstr(buf, "available -0.50"));
+}
+
 static void test_refusals(void **state) {
     (void)state;
     lg_shock_params_t p;
@@ -174,6 +201,8 @@ int main(void) {
         cmocka_unit_test(test_call_spread_story),
         cmocka_unit_test(test_spread_benefit_in_states),
         cmocka_unit_test(test_vertices_are_exact),
+        cmocka_unit_test(test_four_shorts_one_cover),
+        cmocka_unit_test(test_describe_small_negative),
         cmocka_unit_test(test_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
