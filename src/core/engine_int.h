@@ -129,6 +129,10 @@ struct lg_engine {
     uint32_t *held;           /* indices of instruments with pos != 0 */
     uint32_t *held_pos;       /* per instrument index: its place in held[], LG_NO_INDEX */
     uint32_t n_held;
+    lg_qty_t *book_qty;       /* lg_eng_book's gathering, per instrument index (0 between) */
+    uint32_t *book_idx;       /* the instruments gathered */
+    uint8_t *book_in;
+    uint32_t n_book;
     lg_paise_t *band_lo, *band_hi; /* per instrument index: circuit band, 0 unknown */
     lg_ns_t *sent_ring;       /* times of the last entry orders (max_orders_minute) */
     uint32_t ring_head, ring_n;

@@ -46,6 +46,10 @@ int lg_risk_eng_init(lg_engine_t *e) {
     e->iv_fwd = calloc(ni, sizeof *e->iv_fwd);
     e->iv_min = calloc(ni, sizeof *e->iv_min);
     e->loss_stops = calloc(e->cfg.max_stops > 0 ? e->cfg.max_stops : 1, sizeof *e->loss_stops);
+    e->book_qty = calloc(ni, sizeof *e->book_qty);
+    e->book_idx = calloc(ni, sizeof *e->book_idx);
+    e->book_in = calloc(ni, sizeof *e->book_in);
+    if (!e->book_qty || !e->book_idx || !e->book_in) return LG_EPOOL_FULL;
     if (!e->held || !e->held_pos || !e->band_lo || !e->band_hi || !e->sent_ring || !e->iv_ltp ||
         !e->iv_fwd || !e->iv_min || !e->loss_stops)
         return LG_EPOOL_FULL;
@@ -65,6 +69,9 @@ void lg_risk_eng_free(lg_engine_t *e) {
     free(e->iv_fwd);
     free(e->iv_min);
     free(e->loss_stops);
+    free(e->book_qty);
+    free(e->book_idx);
+    free(e->book_in);
 }
 
 static int64_t unix_ns(const lg_engine_t *e) { return e->now + e->cfg.clock_offset_ns; }
@@ -172,48 +179,54 @@ void lg_eng_forward_add(const lg_engine_t *e, lg_greeks_forward_t *fwd, lg_greek
     f->price = forward_of(e, idx);
 }
 
-/* What an entering group has still to fill, leg by leg, added to b: with it the book
- * is the portfolio as it stands once every entry finishes. A ratchet entry's interim
- * state (protection bought, the short not yet sold) is not the risk that was admitted,
- * and is not watched as one. */
-static int book_entering(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
-                         lg_greeks_market_t *m, char *err, size_t cap) {
-    lg_greeks_pos_t pos[LG_MAX_LEGS];
-    for (uint32_t k = 0; k < e->n_entering; k++) {
-        const lg_group_t *g = &e->groups[e->entering[k]];
-        uint32_t n = 0;
-        for (uint32_t i = 0; i < g->n_legs; i++) {
-            const lg_leg_t *l = &g->legs[i];
-            lg_qty_t left = l->target - l->entry_filled;
-            if (left <= 0) continue;
-            lg_eng_forward_add(e, fwd, m, l->ins_index);
-            pos[n++] = (lg_greeks_pos_t){.ins = l->ins, .qty = l->side * left,
-                                         .quote = {.ltp = e->ltp[l->ins_index]},
-                                         .iv = lg_eng_iv(e, l->ins_index)};
-        }
-        int rc = n > 0 ? lg_greeks_book_add(b, pos, n, m, b, err, cap) : LG_OK;
-        if (rc != LG_OK) return rc;
+/* Adds qty units of instrument idx to the book being gathered. */
+static void gather(lg_engine_t *e, uint32_t idx, lg_qty_t qty) {
+    if (e->book_qty[idx] == 0 && !e->book_in[idx]) {
+        LG_ASSERT(e->n_book < e->master->n);
+        e->book_in[idx] = 1;
+        e->book_idx[e->n_book++] = idx;
     }
-    return LG_OK;
+    e->book_qty[idx] += qty;
 }
 
+/* The book counts every instrument once: what is held, plus what entering groups have
+ * still to fill, leg by leg, so the portfolio is the one that stands once every entry
+ * finishes. A ratchet entry's interim state (protection bought, the short not yet
+ * sold) is not the risk that was admitted, and is not watched as one. */
 int lg_eng_book(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
                 lg_greeks_market_t *m, char *err, size_t cap) {
-    lg_greeks_pos_t pos[64];
     lg_greeks_book_init(b);
     *m = (lg_greeks_market_t){.forwards = fwd, .unix_ns = unix_ns(e)};
-    for (uint32_t at = 0; at < e->n_held; at += LG_COUNT(pos)) { /* in chunks */
-        uint32_t n = LG_MIN(e->n_held - at, (uint32_t)LG_COUNT(pos));
-        for (uint32_t k = 0; k < n; k++) {
-            uint32_t idx = e->held[at + k];
-            lg_eng_forward_add(e, fwd, m, idx);
-            pos[k] = (lg_greeks_pos_t){.ins = &e->master->items[idx], .qty = e->pos[idx],
-                                       .quote = {.ltp = e->ltp[idx]}, .iv = lg_eng_iv(e, idx)};
+    LG_ASSERT(e->n_book == 0);
+    for (uint32_t k = 0; k < e->n_held; k++) gather(e, e->held[k], e->pos[e->held[k]]);
+    for (uint32_t k = 0; k < e->n_entering; k++) {
+        const lg_group_t *g = &e->groups[e->entering[k]];
+        for (uint32_t i = 0; i < g->n_legs; i++) {
+            const lg_leg_t *l = &g->legs[i];
+            if (l->target > l->entry_filled)
+                gather(e, l->ins_index, l->side * (l->target - l->entry_filled));
         }
-        int rc = lg_greeks_book_add(b, pos, n, m, b, err, cap);
-        if (rc != LG_OK) return rc;
     }
-    return book_entering(e, b, fwd, m, err, cap);
+    lg_greeks_pos_t pos[64];
+    int rc = LG_OK;
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < e->n_book; k++) { /* in chunks; every mark cleared */
+        uint32_t idx = e->book_idx[k];
+        lg_qty_t q = e->book_qty[idx];
+        e->book_qty[idx] = 0;
+        e->book_in[idx] = 0;
+        if (q == 0 || rc != LG_OK) continue;
+        lg_eng_forward_add(e, fwd, m, idx);
+        pos[n++] = (lg_greeks_pos_t){.ins = &e->master->items[idx], .qty = q,
+                                     .quote = {.ltp = e->ltp[idx]}, .iv = lg_eng_iv(e, idx)};
+        if (n == LG_COUNT(pos) || k + 1 == e->n_book) {
+            rc = lg_greeks_book_add(b, pos, n, m, b, err, cap);
+            n = 0;
+        }
+    }
+    if (n > 0 && rc == LG_OK) rc = lg_greeks_book_add(b, pos, n, m, b, err, cap);
+    e->n_book = 0;
+    return rc;
 }
 
 static void greeks_watch(lg_engine_t *e) {

@@ -51,7 +51,20 @@ typedef struct walk {
     lg_margin_table_t t;
     double shock[LG_MAX_LEGS][2]; /* per unit bought: P&L on the move up [0], down [1] */
     levels_t vert[LG_MAX_LEGS], all[LG_MAX_LEGS];
+    bool prot[LG_MAX_LEGS];       /* some short names the leg as its cover */
+    lg_qty_t target[LG_MAX_LEGS];
+    uint32_t uslot[LG_MAX_LEGS];  /* the leg's underlying, in order of first appearance */
+    uint32_t n_und;
 } walk_t;
+
+/* The sums a state's need is made of, over legs 0..i: the same terms, added in the
+ * same order, as lg_margin_eval and evaluate() below, so the need is the same to the
+ * last bit. */
+typedef struct acc {
+    double scen[LG_MAX_LEGS][LG_MARGIN_SCENARIOS]; /* per underlying slot */
+    double longs[LG_MAX_LEGS];                     /* bought options' value, per slot */
+    double exposure, premium, shock[2];
+} acc_t;
 
 static void add_level(levels_t *l, lg_qty_t q, lg_qty_t target, lg_qty_t lot) {
     if (q < 0 || q > target || q % lot != 0) return;
@@ -128,20 +141,63 @@ static void plan_levels(walk_t *w, uint32_t slices) {
     }
 }
 
-static bool reachable(const walk_t *w, const lg_qty_t *held) {
-    if (w->policy == LG_POLICY_NAIVE) return true;
-    for (uint32_t p = 0; p < w->n; p++) {
-        if (!is_protection(w, p)) continue;
-        lg_qty_t shorts = 0;
-        for (uint32_t i = 0; i < w->n; i++)
-            if (w->legs[i].cover == (int8_t)p) shorts += held[i];
-        if (w->policy == LG_POLICY_RATCHET && shorts > held[p]) return false;
-        if (w->policy == LG_POLICY_PROTECTION_FIRST && shorts > 0) {
-            for (uint32_t j = 0; j < w->n; j++)
-                if (is_protection(w, j) && held[j] != target_of(&w->legs[j])) return false;
-        }
+/* out = in with leg i holding q units added. */
+static void acc_add(const walk_t *w, const acc_t *in, uint32_t i, lg_qty_t q, acc_t *out) {
+    for (uint32_t u = 0; u < w->n_und; u++) {
+        memcpy(out->scen[u], in->scen[u], sizeof out->scen[u]);
+        out->longs[u] = in->longs[u];
     }
-    return true;
+    double qd = (double)(w->legs[i].m.qty < 0 ? -q : q), units = fabs(qd);
+    const lg_margin_table_t *t = &w->t;
+    uint32_t u = w->uslot[i];
+    for (uint32_t k = 0; k < LG_MARGIN_SCENARIOS; k++) out->scen[u][k] += qd * t->pnl[i][k];
+    bool bought = t->option[i] && qd > 0;
+    if (bought) out->longs[u] += qd * t->premium[i];
+    out->exposure = in->exposure + (!t->option[i] || qd < 0 ? units * t->expo[i] : 0.0);
+    out->premium = in->premium + (bought ? units * t->premium[i] : 0.0);
+    for (int d = 0; d < 2; d++) out->shock[d] = in->shock[d] + qd * w->shock[i][d];
+}
+
+static lg_paise_t paise(double rupees) { return (lg_paise_t)llround(rupees * 100.0); }
+
+/* The need of a whole state from its sums (evaluate() gives the same, and the rest),
+ * or -1 when it is surely below floor: its rupee sum, before the four roundings to
+ * paise (each off by half a paisa at most), is more than 4 paise short. */
+static lg_paise_t acc_need(const walk_t *w, const acc_t *a, lg_paise_t floor) {
+    double span = 0.0;
+    for (uint32_t u = 0; u < w->n_und; u++) {
+        double worst = 0.0;
+        for (uint32_t k = 0; k < LG_MARGIN_SCENARIOS; k++)
+            if (-a->scen[u][k] > worst) worst = -a->scen[u][k];
+        span += worst > a->longs[u] ? worst - a->longs[u] : 0.0;
+    }
+    double loss = 0.0;
+    for (int d = 0; d < 2; d++)
+        if (-a->shock[d] > loss) loss = -a->shock[d];
+    double rough = (span + a->exposure + a->premium + loss * (1.0 + w->addon)) * 100.0;
+    if (rough < (double)floor - 4.0) return -1;
+    return paise(span) + paise(a->exposure) + paise(a->premium) +
+           (lg_paise_t)llround(loss * (1.0 + w->addon) * 100.0);
+}
+
+/* Legs 0..i hold held[0..i]: can the plan still reach a state that starts so? Only
+ * the constraints leg i takes part in can have changed; exact once i is the last. */
+static bool partial_ok(const walk_t *w, const lg_qty_t *held, uint32_t i) {
+    if (w->policy == LG_POLICY_NAIVE) return true;
+    if (w->policy == LG_POLICY_RATCHET) {
+        int p = w->legs[i].cover >= 0 ? w->legs[i].cover : w->prot[i] ? (int)i : -1;
+        if (p < 0) return true;
+        lg_qty_t shorts = 0;
+        for (uint32_t j = 0; j <= i; j++)
+            if (w->legs[j].cover == p) shorts += held[j];
+        return shorts <= ((uint32_t)p <= i ? held[p] : w->target[p]);
+    }
+    bool short_on = false, prot_open = false; /* protection first */
+    for (uint32_t j = 0; j <= i; j++) {
+        short_on = short_on || (w->legs[j].cover >= 0 && held[j] > 0);
+        prot_open = prot_open || (w->prot[j] && held[j] != w->target[j]);
+    }
+    return !(short_on && prot_open);
 }
 
 static void evaluate(const walk_t *w, const lg_qty_t *held, lg_shock_state_t *s) {
@@ -165,6 +221,45 @@ static void evaluate(const walk_t *w, const lg_qty_t *held, lg_shock_state_t *s)
     s->margin = m.total;
     s->loss = (lg_paise_t)llround(worst * 100.0);
     s->need = s->margin + (lg_paise_t)llround(worst * (1.0 + w->addon) * 100.0);
+}
+
+/* Depth first over the legs, leg 0 outermost, each node adding one leg's terms to its
+ * parent's sums; a branch the plan cannot reach is cut where it leaves the plan. The
+ * worst state (ties: the first in the order where leg 0 changes fastest) goes to
+ * worst_held. Nodes are bounded by LG_MAX_LEGS × LG_SHOCK_MAX_STATES. */
+static void walk_states(const walk_t *w, const levels_t *lv, lg_shock_result_t *r,
+                        lg_qty_t *worst_held) {
+    uint32_t n = w->n, digit[LG_MAX_LEGS] = {0}, i = 0;
+    uint64_t weight[LG_MAX_LEGS], best_at = 0;
+    for (uint32_t k = 0; k < n; k++) weight[k] = k == 0 ? 1 : weight[k - 1] * lv[k - 1].n;
+    acc_t acc[LG_MAX_LEGS + 1];
+    memset(&acc[0], 0, sizeof acc[0]);
+    lg_qty_t held[LG_MAX_LEGS];
+    lg_paise_t best = -1;
+    for (uint64_t node = 0; node < (uint64_t)LG_MAX_LEGS * LG_SHOCK_MAX_STATES; node++) {
+        held[i] = lv[i].q[digit[i]];
+        acc_add(w, &acc[i], i, held[i], &acc[i + 1]);
+        bool ok = partial_ok(w, held, i);
+        if (ok && i + 1 < n) {
+            digit[++i] = 0;
+            continue;
+        }
+        if (ok) {
+            lg_paise_t need = acc_need(w, &acc[n], best);
+            uint64_t at = 0;
+            for (uint32_t k = 0; k < n; k++) at += digit[k] * weight[k];
+            r->states++;
+            if (need > best || (need == best && at < best_at)) {
+                best = need, best_at = at;
+                memcpy(worst_held, held, n * sizeof held[0]);
+            }
+        }
+        while (++digit[i] == lv[i].n) { /* the next sibling, or up */
+            if (i == 0) return;
+            i--;
+        }
+    }
+    LG_ASSERT(!"shock walk past its node bound");
 }
 
 static int check_legs(const lg_shock_leg_t *legs, uint32_t n) {
@@ -206,6 +301,14 @@ int lg_shock_walk(const lg_shock_leg_t *legs, uint32_t n, lg_policy_t policy, ui
             w.shock[i][d] = lg_margin_unit_value(&hot, f) - now;
         }
     }
+    for (uint32_t i = 0; i < n; i++) {
+        w.prot[i] = is_protection(&w, i);
+        w.target[i] = target_of(&legs[i]);
+        w.uslot[i] = w.n_und;
+        for (uint32_t j = 0; j < i; j++)
+            if (legs[j].m.und == legs[i].m.und) w.uslot[i] = w.uslot[j];
+        if (w.uslot[i] == w.n_und) w.n_und++;
+    }
     plan_levels(&w, slices);
     bool whole = true;
     for (uint32_t i = 0; i < n; i++) whole = whole && !w.all[i].dropped;
@@ -215,20 +318,9 @@ int lg_shock_walk(const lg_shock_leg_t *legs, uint32_t n, lg_policy_t policy, ui
     r->slices_walked = lv == w.all;
     r->available = available;
     r->worst.need = -1;
-    uint32_t digit[LG_MAX_LEGS] = {0};
     lg_qty_t held[LG_MAX_LEGS];
-    for (uint32_t step = 0; step < LG_SHOCK_MAX_STATES; step++) {
-        for (uint32_t i = 0; i < n; i++) held[i] = lv[i].q[digit[i]];
-        if (reachable(&w, held)) {
-            lg_shock_state_t s;
-            evaluate(&w, held, &s);
-            r->states++;
-            if (s.need > r->worst.need) r->worst = s;
-        }
-        uint32_t i = 0; /* next combination */
-        while (i < n && ++digit[i] == lv[i].n) digit[i++] = 0;
-        if (i == n) break;
-    }
+    walk_states(&w, lv, r, held);
+    evaluate(&w, held, &r->worst);
     for (uint32_t i = 0; i < n; i++) held[i] = target_of(&legs[i]);
     evaluate(&w, held, &r->finished);
     r->fits = r->worst.need <= available;

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -160,6 +161,90 @@ static void test_describe_small_negative(void **state) {
     assert_non_null(strstr(buf, "available -0.50"));
 }
 
+/* The need of one state, priced from scratch: lg_margin_calc on the state's quantities
+ * and each leg's value under the worst move up and down (shock.h's formula). */
+static lg_paise_t oracle_need(const lg_shock_leg_t *legs, uint32_t n, const lg_qty_t *held) {
+    lg_shock_params_t p;
+    lg_shock_params_default(&p);
+    lg_margin_leg_t ml[LG_MAX_LEGS];
+    for (uint32_t i = 0; i < n; i++) {
+        ml[i] = legs[i].m;
+        ml[i].qty = legs[i].m.qty < 0 ? -held[i] : held[i];
+    }
+    lg_margin_t m;
+    assert_int_equal(lg_margin_calc(ml, n, &p.margin, &m), LG_OK);
+    double worst = 0.0;
+    for (int d = 0; d < 2; d++) {
+        double pnl = 0.0;
+        for (uint32_t i = 0; i < n; i++) {
+            lg_margin_leg_t hot = ml[i];
+            hot.iv = ml[i].iv * (1.0 + p.worst_vol);
+            double f = ml[i].spot * (1.0 + (d == 0 ? p.worst_move : -p.worst_move));
+            double now = ml[i].kind == LG_KIND_FUT ? ml[i].spot : (double)ml[i].price / 100.0;
+            pnl += (double)ml[i].qty * (lg_margin_unit_value(&hot, f) - now);
+        }
+        if (-pnl > worst) worst = -pnl;
+    }
+    return m.total + (lg_paise_t)llround(worst * (1.0 + p.addon) * 100.0);
+}
+
+/* The plan's rules, written out plainly. */
+static bool oracle_reachable(const lg_shock_leg_t *legs, uint32_t n, lg_policy_t pol,
+                             const lg_qty_t *held) {
+    bool short_on = false, prot_open = false;
+    for (uint32_t p = 0; p < n; p++) {
+        lg_qty_t shorts = 0;
+        bool prot = false;
+        for (uint32_t i = 0; i < n; i++)
+            if (legs[i].cover == (int8_t)p) shorts += held[i], prot = true;
+        if (pol == LG_POLICY_RATCHET && shorts > held[p]) return false;
+        short_on = short_on || shorts > 0;
+        prot_open = prot_open || (prot && held[p] != legs[p].m.qty);
+    }
+    return pol != LG_POLICY_PROTECTION_FIRST || !(short_on && prot_open);
+}
+
+/* Every state of whole lots the plan can reach, priced from scratch: the largest need
+ * is the walk's worst, to the paisa, for random spreads and condors on one or two
+ * underlyings. */
+static void test_walk_matches_every_lot_state(void **state) {
+    (void)state;
+    lg_rng_t rng;
+    lg_rng_seed(&rng, 2026);
+    for (int round = 0; round < 30; round++) {
+        lg_shock_leg_t legs[LG_MAX_LEGS];
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < 2; k++) {
+            lg_kind_t kind = lg_rng_chance(&rng, 0.5) ? LG_KIND_CE : LG_KIND_PE;
+            double sgn = kind == LG_KIND_CE ? 1 : -1;
+            double ks = SPOT + sgn * 50.0 * (double)lg_rng_below(&rng, 6);
+            lg_qty_t qs = (lg_qty_t)(1 + lg_rng_below(&rng, 2)) * LOT;
+            uint32_t und = (uint32_t)lg_rng_below(&rng, 2), p = n;
+            legs[n++] = opt(kind, ks + sgn * 100.0, qs + (lg_qty_t)lg_rng_below(&rng, 2) * LOT, -1, und);
+            legs[n++] = opt(kind, ks, -qs, (int8_t)p, und);
+        }
+        for (int pol = 0; pol <= LG_POLICY_NAIVE; pol++) {
+            lg_shock_result_t r = walk(legs, n, (lg_policy_t)pol, 4, 0);
+            lg_paise_t best = -1;
+            lg_qty_t held[LG_MAX_LEGS] = {0};
+            for (uint32_t guard = 0; guard < 100000; guard++) {
+                if (oracle_reachable(legs, n, (lg_policy_t)pol, held)) {
+                    lg_paise_t need = oracle_need(legs, n, held);
+                    if (need > best) best = need;
+                }
+                uint32_t i = 0; /* the next state, one lot at a time */
+                while (i < n && (held[i] += LOT) > (legs[i].m.qty < 0 ? -legs[i].m.qty : legs[i].m.qty))
+                    held[i++] = 0;
+                if (i == n) break;
+            }
+            if (best != r.worst.need)
+                fprintf(stderr, "round %d policy %d: every state %lld, walk %lld\n", round, pol,
+                        (long long)best, (long long)r.worst.need);
+            assert_int_equal(best, r.worst.need);
+        }
+    }
+}
+
 static void test_refusals(void **state) {
     (void)state;
     lg_shock_params_t p;
@@ -202,6 +287,7 @@ int main(void) {
         cmocka_unit_test(test_spread_benefit_in_states),
         cmocka_unit_test(test_vertices_are_exact),
         cmocka_unit_test(test_four_shorts_one_cover),
+        cmocka_unit_test(test_walk_matches_every_lot_state),
         cmocka_unit_test(test_describe_small_negative),
         cmocka_unit_test(test_refusals),
     };
