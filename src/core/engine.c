@@ -323,7 +323,7 @@ int lg_engine_price(const lg_engine_t *e, uint32_t token, lg_paise_t *ltp, doubl
     if (ins == NULL) return LG_EINSTRUMENT;
     uint32_t idx = (uint32_t)(ins - e->master->items);
     *ltp = e->ltp[idx];
-    *iv = lg_eng_solve_iv(e, idx);
+    *iv = lg_eng_iv_held(e, idx) ? e->iv[idx] : lg_eng_solve_iv(e, idx);
     return LG_OK;
 }
 

@@ -107,8 +107,8 @@ struct lg_engine {
     lg_qty_t *pos;            /* per instrument index: net units */
     lg_paise_t *ltp;          /* per instrument index: last price, 0 unknown */
     double *iv;               /* per instrument index: implied vol, 0 unknown (lg_eng_iv) */
-    lg_paise_t *iv_ltp, *iv_fwd; /* the prices iv[] was solved at */
-    lg_ns_t *iv_min;          /* and the minute */
+    lg_paise_t *iv_fwd;       /* the forward the last price goes with (at its tick), 0 none */
+    lg_ns_t *iv_until;        /* iv[] holds until then; 0 once the option ticked */
     uint32_t *fut_of;         /* per instrument index: front future of its underlying */
     uint32_t *heap;           /* group slots by wake_at */
     uint32_t heap_n;
@@ -136,7 +136,14 @@ struct lg_engine {
     lg_paise_t *band_lo, *band_hi; /* per instrument index: circuit band, 0 unknown */
     lg_ns_t *sent_ring;       /* times of the last entry orders (max_orders_minute) */
     uint32_t ring_head, ring_n;
-    lg_ns_t greeks_next;      /* next tick-time greeks check */
+    lg_ns_t greeks_next;      /* the next greeks watch cycle starts at a tick from then */
+    /* greeks watch (greeks_watch.c) */
+    bool gw_on;               /* a cycle is under way */
+    uint32_t gw_cycle;        /* its number (gw_stamp) */
+    uint32_t gw_at, gw_n;     /* instruments priced so far, of gw_list */
+    uint32_t *gw_list;        /* the book's instruments when the cycle began */
+    double *gw_unit;          /* per instrument index: delta, gamma, vega, theta per unit */
+    uint32_t *gw_stamp;       /* per instrument index: the cycle gw_unit is from */
     bool loss_half_said;      /* "past half the loss limit" alerted */
     int64_t day;              /* the trading day (IST date, days since 1970), -1 none yet */
     int64_t day_base;         /* cash_total + mark when the day began */
@@ -172,8 +179,14 @@ int lg_eng_on_ack(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_error(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_update(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev);
-/* An option's implied volatility now (cached by prices and minute), 0 unknown. */
+/* An option's implied volatility (solved from its own last price and the forward of
+ * that moment, kept until it ticks again or a minute passes: handlers.c), 0 unknown. */
 double lg_eng_iv(lg_engine_t *e, uint32_t idx);
+/* The kept volatility still holds (lg_eng_iv would not solve). */
+bool lg_eng_iv_held(const lg_engine_t *e, uint32_t idx);
+/* Instrument idx has a new last price: its volatility is solved again when next
+ * needed, against the forward of this moment. */
+void lg_eng_price_seen(lg_engine_t *e, uint32_t idx);
 double lg_eng_solve_iv(const lg_engine_t *e, uint32_t idx);
 int lg_eng_on_control(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_positions(lg_engine_t *e, const lg_event_t *ev);
@@ -270,6 +283,15 @@ void lg_risk_recheck(lg_engine_t *e);
 void lg_risk_resume(lg_engine_t *e);
 /* Instrument idx's last price moved from old (mark, loss limit, greeks watch). */
 void lg_risk_tick(lg_engine_t *e, uint32_t idx, lg_paise_t old);
+/* The book's instruments into book_idx[] with their quantities in book_qty[] (held,
+ * plus what entering groups have still to fill); the count. lg_eng_gather_clear ends
+ * it (every mark cleared). */
+uint32_t lg_eng_gather(lg_engine_t *e);
+void lg_eng_gather_clear(lg_engine_t *e);
+/* greeks_watch.c: the cycle's arrays; one step of the watch (at every tick). */
+int lg_watch_init(lg_engine_t *e);
+void lg_watch_free(lg_engine_t *e);
+void lg_watch_step(lg_engine_t *e);
 /* The portfolio's greeks per underlying, with what entering groups have still to fill
  * (fwd: room for LG_GREEKS_MAX_UNDERLYINGS). */
 int lg_eng_book(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,

@@ -240,36 +240,60 @@ int lg_eng_on_update(lg_engine_t *e, const lg_event_t *ev) {
     return LG_OK;
 }
 
-/* Implied volatility of an option from its last price and its future's, 0 when a
- * price is missing or no volatility explains it. */
-double lg_eng_solve_iv(const lg_engine_t *e, uint32_t idx) {
-    const lg_instrument_t *ins = &e->master->items[idx];
+/* The forward an option's last price goes with: the future's price when the option
+ * last ticked, or the future's price now if it had none then. */
+static lg_paise_t paired_forward(const lg_engine_t *e, uint32_t idx) {
     uint32_t f = e->fut_of[idx];
-    if (ins->kind == LG_KIND_FUT || f == LG_NO_INDEX || e->ltp[f] <= 0 || e->ltp[idx] <= 0) return 0;
+    lg_paise_t now = f == LG_NO_INDEX ? 0 : e->ltp[f];
+    return e->iv_fwd[idx] > 0 ? e->iv_fwd[idx] : now;
+}
+
+void lg_eng_price_seen(lg_engine_t *e, uint32_t idx) {
+    uint32_t f = e->fut_of[idx];
+    e->iv_fwd[idx] = f == LG_NO_INDEX ? 0 : e->ltp[f];
+    e->iv_until[idx] = 0;
+}
+
+static double solve_at(const lg_engine_t *e, uint32_t idx, lg_paise_t fwd) {
+    const lg_instrument_t *ins = &e->master->items[idx];
+    if (ins->kind == LG_KIND_FUT || fwd <= 0 || e->ltp[idx] <= 0) return 0;
     double secs = ((double)ins->expiry_day * 86400.0 + 36000.0) -
                   (double)(e->now + e->cfg.clock_offset_ns) / 1e9;
     if (secs <= 0) return 0;
     double iv = 0;
-    if (lg_b76_iv(ins->kind == LG_KIND_CE, (double)e->ltp[f] / 100.0,
-                  (double)ins->strike / 100.0, secs / (365.0 * 86400.0), 0.0,
-                  (double)e->ltp[idx] / 100.0, &iv) != LG_OK)
+    if (lg_b76_iv(ins->kind == LG_KIND_CE, (double)fwd / 100.0, (double)ins->strike / 100.0,
+                  secs / (365.0 * 86400.0), 0.0, (double)e->ltp[idx] / 100.0, &iv) != LG_OK)
         return 0;
     return iv;
 }
 
-/* The volatility when it is needed (exposure, admission, greeks), solved again only
- * when the option's or its future's price moved or a minute passed: ticks alone
- * never pay for it. */
-double lg_eng_iv(lg_engine_t *e, uint32_t idx) {
+/* Implied volatility of an option from its last price and the forward that price
+ * goes with — or, when no volatility explains that pair (a future and its option
+ * ticking in one packet, taken in the other order), the forward now; 0 when a price
+ * is missing or neither explains it. */
+double lg_eng_solve_iv(const lg_engine_t *e, uint32_t idx) {
+    lg_paise_t paired = paired_forward(e, idx);
+    double iv = solve_at(e, idx, paired);
     uint32_t f = e->fut_of[idx];
-    lg_paise_t fwd = f == LG_NO_INDEX ? 0 : e->ltp[f];
-    lg_ns_t minute = e->now / (60 * LG_NS_PER_S);
-    if (e->iv_ltp[idx] == e->ltp[idx] && e->iv_fwd[idx] == fwd && e->iv_min[idx] == minute)
-        return e->iv[idx];
+    lg_paise_t now = f == LG_NO_INDEX ? 0 : e->ltp[f];
+    return iv > 0 || now == paired ? iv : solve_at(e, idx, now);
+}
+
+#define IV_HOLD_NS (60 * LG_NS_PER_S)
+
+/* The volatility when it is needed (exposure, admission, greeks): solved from the
+ * option's last price and the forward of the moment it ticked, and kept (sticky
+ * strike) until the option ticks again or IV_HOLD_NS pass. A move of the future alone
+ * keeps it: pairing the option's older price with the newer forward would measure the
+ * quote's staleness, not the market's volatility. Ticks alone never pay for it. */
+bool lg_eng_iv_held(const lg_engine_t *e, uint32_t idx) {
+    return e->now < e->iv_until[idx] && e->iv[idx] > 0; /* unknown: tried each time */
+}
+
+double lg_eng_iv(lg_engine_t *e, uint32_t idx) {
+    if (lg_eng_iv_held(e, idx)) return e->iv[idx];
     e->iv[idx] = lg_eng_solve_iv(e, idx);
-    e->iv_ltp[idx] = e->ltp[idx];
-    e->iv_fwd[idx] = fwd;
-    e->iv_min[idx] = minute;
+    e->iv_until[idx] = e->now + IV_HOLD_NS;
     return e->iv[idx];
 }
 
@@ -286,6 +310,7 @@ int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev) {
     uint32_t idx = (uint32_t)(ins - e->master->items);
     lg_paise_t old = e->ltp[idx];
     e->ltp[idx] = ev->u.tick.ltp;
+    lg_eng_price_seen(e, idx); /* its volatility, when next needed, from this price */
     lg_risk_tick(e, idx, old);
     if (e->recovering) return LG_OK; /* exposure is looked at again at RECOVERED */
     lg_stop_eng_tick(e, idx);

@@ -12,11 +12,10 @@
  *               price, kept incrementally on fills and ticks, less what the two were
  *               worth when the IST date last changed. At the daily loss limit:
  *               kill switch (LG_WHY_LOSS_LIMIT); past half of it, sizes shrink.
- *   greeks      every greeks_watch_ns on ticks, the portfolio's greeks per underlying
- *               against the limits; a breach moves ACTIVE to REDUCING (LG_WHY_GREEKS).
- *               The portfolio counts what entering groups have still to fill: the
- *               finished structures are what admission checked, and a partial entry
- *               (a ratchet's protection bought first) is no breach of its own.
+ *   greeks      lg_eng_book: the portfolio per instrument — held, plus what entering
+ *               groups have still to fill (the finished structures are what admission
+ *               checked; a ratchet's protection bought first is no breach of its own).
+ *               Watched on ticks by greeks_watch.c.
  *   session     a lost broker session: kill switch (LG_WHY_SESSION).
  *   admission   every group, sized or explicit, passes the pre-trade checks, the
  *               margin shock of its execution plan and the greeks limits before
@@ -42,19 +41,18 @@ int lg_risk_eng_init(lg_engine_t *e) {
     e->band_lo = calloc(ni, sizeof *e->band_lo);
     e->band_hi = calloc(ni, sizeof *e->band_hi);
     e->sent_ring = calloc(nr, sizeof *e->sent_ring);
-    e->iv_ltp = calloc(ni, sizeof *e->iv_ltp);
     e->iv_fwd = calloc(ni, sizeof *e->iv_fwd);
-    e->iv_min = calloc(ni, sizeof *e->iv_min);
+    e->iv_until = calloc(ni, sizeof *e->iv_until);
     e->loss_stops = calloc(e->cfg.max_stops > 0 ? e->cfg.max_stops : 1, sizeof *e->loss_stops);
+    if (lg_watch_init(e) != LG_OK) return LG_EPOOL_FULL;
     e->book_qty = calloc(ni, sizeof *e->book_qty);
     e->book_idx = calloc(ni, sizeof *e->book_idx);
     e->book_in = calloc(ni, sizeof *e->book_in);
     if (!e->book_qty || !e->book_idx || !e->book_in) return LG_EPOOL_FULL;
-    if (!e->held || !e->held_pos || !e->band_lo || !e->band_hi || !e->sent_ring || !e->iv_ltp ||
-        !e->iv_fwd || !e->iv_min || !e->loss_stops)
+    if (!e->held || !e->held_pos || !e->band_lo || !e->band_hi || !e->sent_ring || !e->iv_fwd ||
+        !e->iv_until || !e->loss_stops)
         return LG_EPOOL_FULL;
     e->day = e->loss_day = -1;
-    for (uint32_t i = 0; i < ni; i++) e->iv_min[i] = -1;
     for (uint32_t i = 0; i < ni; i++) e->held_pos[i] = LG_NO_INDEX;
     return LG_OK;
 }
@@ -65,13 +63,13 @@ void lg_risk_eng_free(lg_engine_t *e) {
     free(e->band_lo);
     free(e->band_hi);
     free(e->sent_ring);
-    free(e->iv_ltp);
     free(e->iv_fwd);
-    free(e->iv_min);
+    free(e->iv_until);
     free(e->loss_stops);
     free(e->book_qty);
     free(e->book_idx);
     free(e->book_in);
+    lg_watch_free(e);
 }
 
 static int64_t unix_ns(const lg_engine_t *e) { return e->now + e->cfg.clock_offset_ns; }
@@ -149,6 +147,7 @@ void lg_risk_fill(lg_engine_t *e, uint32_t idx, lg_qty_t qty, int64_t value) {
         lg_paise_t px = value / (qty < 0 ? -qty : qty);
         if (px > 0) {
             e->ltp[idx] = px;
+            lg_eng_price_seen(e, idx);
             lg_risk_tick(e, idx, 0);
         }
     }
@@ -189,14 +188,7 @@ static void gather(lg_engine_t *e, uint32_t idx, lg_qty_t qty) {
     e->book_qty[idx] += qty;
 }
 
-/* The book counts every instrument once: what is held, plus what entering groups have
- * still to fill, leg by leg, so the portfolio is the one that stands once every entry
- * finishes. A ratchet entry's interim state (protection bought, the short not yet
- * sold) is not the risk that was admitted, and is not watched as one. */
-int lg_eng_book(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
-                lg_greeks_market_t *m, char *err, size_t cap) {
-    lg_greeks_book_init(b);
-    *m = (lg_greeks_market_t){.forwards = fwd, .unix_ns = unix_ns(e)};
+uint32_t lg_eng_gather(lg_engine_t *e) {
     LG_ASSERT(e->n_book == 0);
     for (uint32_t k = 0; k < e->n_held; k++) gather(e, e->held[k], e->pos[e->held[k]]);
     for (uint32_t k = 0; k < e->n_entering; k++) {
@@ -207,52 +199,50 @@ int lg_eng_book(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
                 gather(e, l->ins_index, l->side * (l->target - l->entry_filled));
         }
     }
+    return e->n_book;
+}
+
+void lg_eng_gather_clear(lg_engine_t *e) {
+    for (uint32_t k = 0; k < e->n_book; k++) {
+        e->book_qty[e->book_idx[k]] = 0;
+        e->book_in[e->book_idx[k]] = 0;
+    }
+    e->n_book = 0;
+}
+
+int lg_eng_book(lg_engine_t *e, lg_greeks_book_t *b, lg_greeks_forward_t *fwd,
+                lg_greeks_market_t *m, char *err, size_t cap) {
+    lg_greeks_book_init(b);
+    *m = (lg_greeks_market_t){.forwards = fwd, .unix_ns = unix_ns(e)};
+    uint32_t nb = lg_eng_gather(e);
     lg_greeks_pos_t pos[64];
     int rc = LG_OK;
     uint32_t n = 0;
-    for (uint32_t k = 0; k < e->n_book; k++) { /* in chunks; every mark cleared */
+    for (uint32_t k = 0; k < nb && rc == LG_OK; k++) { /* in chunks */
         uint32_t idx = e->book_idx[k];
         lg_qty_t q = e->book_qty[idx];
-        e->book_qty[idx] = 0;
-        e->book_in[idx] = 0;
-        if (q == 0 || rc != LG_OK) continue;
-        lg_eng_forward_add(e, fwd, m, idx);
-        pos[n++] = (lg_greeks_pos_t){.ins = &e->master->items[idx], .qty = q,
-                                     .quote = {.ltp = e->ltp[idx]}, .iv = lg_eng_iv(e, idx)};
-        if (n == LG_COUNT(pos) || k + 1 == e->n_book) {
+        if (q != 0) {
+            lg_eng_forward_add(e, fwd, m, idx);
+            pos[n++] = (lg_greeks_pos_t){.ins = &e->master->items[idx], .qty = q,
+                                         .quote = {.ltp = e->ltp[idx]}, .iv = lg_eng_iv(e, idx)};
+        }
+        if (n > 0 && (n == LG_COUNT(pos) || k + 1 == nb)) {
             rc = lg_greeks_book_add(b, pos, n, m, b, err, cap);
             n = 0;
         }
     }
-    if (n > 0 && rc == LG_OK) rc = lg_greeks_book_add(b, pos, n, m, b, err, cap);
-    e->n_book = 0;
+    lg_eng_gather_clear(e);
     return rc;
-}
-
-static void greeks_watch(lg_engine_t *e) {
-    if (e->cfg.risk_off || e->n_held + e->n_entering == 0) return;
-    if (e->tstate != LG_TS_ACTIVE || e->recovering) return;
-    if (e->now < e->greeks_next) return;
-    e->greeks_next = e->now + e->cfg.greeks_watch_ns;
-    lg_greeks_forward_t fwd[LG_GREEKS_MAX_UNDERLYINGS];
-    lg_greeks_market_t m;
-    lg_greeks_book_t b;
-    char err[LG_ALERT_TEXT_MAX];
-    if (lg_eng_book(e, &b, fwd, &m, err, sizeof err) != LG_OK) return; /* data missing: later */
-    lg_greeks_limit_set_t ls = {.base = e->cfg.risk.greeks};
-    if (lg_greeks_check(&b, &ls, NULL, err, sizeof err) == LG_OK) return;
-    lg_eng_alert(e, LG_ALERT_ERROR, LG_ELIMIT, 0, "portfolio greeks: %s; only risk-reducing orders",
-                 err);
-    lg_eng_set_tstate(e, LG_TS_REDUCING, LG_WHY_GREEKS);
 }
 
 void lg_risk_tick(lg_engine_t *e, uint32_t idx, lg_paise_t old) {
     lg_qty_t p = e->pos[idx];
-    if (p == 0) return;
-    e->mark += p * (e->ltp[idx] - old);
-    if (old == 0 && e->ltp[idx] > 0) e->unpriced--;
-    loss_check(e);
-    greeks_watch(e);
+    if (p != 0) {
+        e->mark += p * (e->ltp[idx] - old);
+        if (old == 0 && e->ltp[idx] > 0) e->unpriced--;
+        loss_check(e);
+    }
+    lg_watch_step(e);
 }
 
 /* ---- order rate ------------------------------------------------------------------------- */

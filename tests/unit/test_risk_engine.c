@@ -423,6 +423,42 @@ static void test_greeks_breach_reduces(void **st) {
     fx_free(f);
 }
 
+/* The watch spreads its work: a cycle prices one instrument per tick, so a book of
+ * four is checked at the fifth tick of its cycle, never at the first. */
+static void test_greeks_watch_cycle(void **st) {
+    (void)st;
+    lg_engine_config_t c;
+    cfg_default(&c);
+    c.risk.greeks.max_delta = 100; /* two calls and two puts, long: about 10 at the money */
+    fx_t *f = fx_new_cfg(&c);
+    market(f, FWD);
+    assert_int_equal(margins(f, 10000000LL * 100), LG_OK);
+    const uint32_t toks[4] = {T_C24200, T_C24400, T_P23800, T_P23600};
+    for (int i = 0; i < 4; i++) {
+        lg_group_spec_t s = {.n_legs = 1, .policy = -1, .on_incomplete = -1};
+        s.legs[0] = (lg_leg_spec_t){.token = toks[i], .side = 1, .covered_by = -1, .qty = 65};
+        assert_true(submit(f, s) != 0);
+        fill_all(f);
+    }
+    f->now += 2 * LG_NS_PER_S;
+    market(f, FWD);
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_ACTIVE);
+    /* ₹1 500 up: both calls deep in the money, the puts worth little: about 118 */
+    f->now += 2 * LG_NS_PER_S;
+    tick(f, T_FUT, FWD + 150000); /* the cycle starts: one instrument priced */
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_ACTIVE);
+    uint32_t ticks = 1;
+    for (int round = 0; round < 3 && lg_engine_trading_state(f->e) == LG_TS_ACTIVE; round++)
+        for (int i = 0; i < 4 && lg_engine_trading_state(f->e) == LG_TS_ACTIVE; i++) {
+            tick(f, toks[i], fair(f, toks[i], FWD + 150000));
+            ticks++;
+        }
+    assert_int_equal(lg_engine_trading_state(f->e), LG_TS_REDUCING);
+    assert_int_equal(ticks, 5); /* four priced, then the sum */
+    assert_true(alert_mentions(&f->out, "portfolio greeks: NIFTY delta"));
+    fx_free(f);
+}
+
 /* A ratchet entry buys protection first: with only that slice filled the portfolio's
  * vega is the long call's, far past a limit the finished spread (long and short vega
  * nearly cancelling) keeps well within. The watch sees the finished structure. A
@@ -461,6 +497,30 @@ static void test_greeks_entering_structure(void **st) {
     f->now += 2 * LG_NS_PER_S;
     market(f, FWD);
     assert_int_equal(lg_engine_trading_state(f->e), LG_TS_ACTIVE);
+    fx_free(f);
+}
+
+/* Sticky strike: a volatility solved from an option's price is kept while only the
+ * future moves (the option's quote is then older than the forward), and solved again
+ * from the option's next tick, even at the same price. */
+static void test_volatility_sticks_to_the_option(void **st) {
+    (void)st;
+    fx_t *f = fx_new();
+    market(f, FWD);
+    assert_int_equal(margins(f, 10000000LL * 100), LG_OK);
+    assert_true(submit(f, call_spread(650, LG_POLICY_RATCHET)) != 0); /* solves both legs */
+    lg_paise_t px = 0, fut = 0;
+    double iv1 = 0, iv2 = 0, iv3 = 0, none = 0;
+    lg_engine_price(f->e, T_C24200, &px, &iv1);
+    assert_true(iv1 > 0.10 && iv1 < 0.18);
+    tick(f, T_FUT, FWD + 2000); /* ₹20 up; the call has not ticked */
+    lg_engine_price(f->e, T_C24200, &px, &iv2);
+    assert_true(iv2 == iv1);
+    tick(f, T_C24200, px); /* it trades at the same price under the new forward */
+    lg_engine_price(f->e, T_C24200, &px, &iv3);
+    lg_engine_price(f->e, T_FUT, &fut, &none);
+    assert_int_equal(fut, FWD + 2000);
+    assert_true(iv3 < iv1 - 0.001); /* the same premium on a higher forward: less volatility */
     fx_free(f);
 }
 
@@ -533,7 +593,9 @@ int main(void) {
         cmocka_unit_test(test_fill_value_falls),
         cmocka_unit_test(test_margin_floor_and_session),
         cmocka_unit_test(test_greeks_breach_reduces),
+        cmocka_unit_test(test_greeks_watch_cycle),
         cmocka_unit_test(test_greeks_entering_structure),
+        cmocka_unit_test(test_volatility_sticks_to_the_option),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_band),
     };
