@@ -160,7 +160,9 @@ const lg_order_t *lg_engine_order_by_tag(const lg_engine_t *e, const char *tag);
  * (no timer work, no new group, no exit) until RECOVERED. */
 bool lg_engine_recovering(const lg_engine_t *e);
 /* The last price (paise, 0 unknown) and implied volatility (0 unknown) the engine has
- * for an instrument; LG_EINSTRUMENT for a token outside the master. */
+ * for an instrument — the volatility it keeps from the option's own last price while
+ * that holds (a move of the future alone keeps it), else solved now; LG_EINSTRUMENT
+ * for a token outside the master. */
 int lg_engine_price(const lg_engine_t *e, uint32_t token, lg_paise_t *ltp, double *iv);
 /* Net units the engine believes the account holds in the instrument. */
 lg_qty_t lg_engine_position(const lg_engine_t *e, uint32_t token);
