@@ -574,6 +574,24 @@ static int bench_submit_held(const lg_instruments_t *m, bool resolve, uint32_t r
     return 0;
 }
 
+/* The admission steps measured: submit or intent, structure, risk on or off, every
+ * volatility stale or kept. */
+typedef struct admit_case {
+    const char *name;
+    int kind;
+    bool condor, risk_off, resolve_iv;
+} admit_case_t;
+
+static const admit_case_t ADMITS[] = {
+    {"engine_submit_risk_off", KIND_SUBMIT, false, true, false},
+    {"engine_submit_risk_on", KIND_SUBMIT, false, false, false},
+    {"engine_submit_risk_on_iv_solved", KIND_SUBMIT, false, false, true},
+    {"engine_submit_condor_risk_off", KIND_SUBMIT, true, true, false},
+    {"engine_submit_condor_risk_on", KIND_SUBMIT, true, false, false},
+    {"engine_intent", KIND_INTENT, false, false, false},
+    {"engine_intent_iv_solved", KIND_INTENT, false, false, true},
+};
+
 /* ONLY=word runs the measurements whose name contains it. */
 static bool want(const char *name) {
     const char *only = getenv("ONLY");
@@ -597,20 +615,12 @@ int main(void) {
         rc |= bench_shock("shock_walk_condor_naive", CONDOR, 4, LG_POLICY_NAIVE, NULL);
     if (want("margin_")) rc |= bench_margin();
     if (want("risk_size")) rc |= bench_size(need);
-    if (want("engine_submit_risk_off"))
-        rc |= bench_admit(&m, "engine_submit_risk_off", KIND_SUBMIT, SPREAD, 2, true, false);
-    if (want("engine_submit_risk_on"))
-        rc |= bench_admit(&m, "engine_submit_risk_on", KIND_SUBMIT, SPREAD, 2, false, false);
-    if (want("engine_submit_risk_on_iv_solved"))
-        rc |= bench_admit(&m, "engine_submit_risk_on_iv_solved", KIND_SUBMIT, SPREAD, 2, false, true);
-    if (want("engine_submit_condor_risk_off"))
-        rc |= bench_admit(&m, "engine_submit_condor_risk_off", KIND_SUBMIT, CONDOR, 4, true, false);
-    if (want("engine_submit_condor_risk_on"))
-        rc |= bench_admit(&m, "engine_submit_condor_risk_on", KIND_SUBMIT, CONDOR, 4, false, false);
-    if (want("engine_intent"))
-        rc |= bench_admit(&m, "engine_intent", KIND_INTENT, SPREAD, 2, false, false);
-    if (want("engine_intent_iv_solved"))
-        rc |= bench_admit(&m, "engine_intent_iv_solved", KIND_INTENT, SPREAD, 2, false, true);
+    for (size_t i = 0; i < LG_COUNT(ADMITS); i++) {
+        const admit_case_t *a = &ADMITS[i];
+        if (want(a->name))
+            rc |= bench_admit(&m, a->name, a->kind, a->condor ? CONDOR : SPREAD,
+                              a->condor ? 4 : 2, a->risk_off, a->resolve_iv);
+    }
     if (want("engine_submit_held32")) rc |= bench_submit_held(&m, false, 40, 32);
     if (want("engine_submit_held32_all_ticked")) rc |= bench_submit_held(&m, true, 40, 32);
     if (want("engine_tick_held4")) rc |= bench_ticks(&m, 1, 100000);
