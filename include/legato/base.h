@@ -51,7 +51,11 @@ _Noreturn void lg_assert_fail(const char *expr, const char *file, int line);
     X(LG_ESTOPPED, -20, "stopped at a simulated crash point")                 \
     X(LG_ELIMIT, -21, "a risk limit would be exceeded")                       \
     X(LG_EMARGIN, -22, "margin insufficient")                                 \
-    X(LG_ENODATA, -23, "market data missing (price or implied volatility)")
+    X(LG_ENODATA, -23, "market data missing (price or implied volatility)")  \
+    X(LG_EAUTH, -24, "not authorized")                                        \
+    X(LG_ERATE, -25, "too many requests")                                     \
+    X(LG_ETOOBIG, -26, "input too large")                                     \
+    X(LG_ENOMEM, -27, "out of memory")
 
 typedef enum lg_err {
 #define LG_ERR_ENUM(name, value, text) name = value,
