@@ -259,7 +259,7 @@ static void walk_states(const walk_t *w, const levels_t *lv, lg_shock_result_t *
             i--;
         }
     }
-    LG_ASSERT(!"shock walk past its node bound");
+    LG_ASSERT(0 && "shock walk past its node bound");
 }
 
 static int check_legs(const lg_shock_leg_t *legs, uint32_t n) {
