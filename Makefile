@@ -37,7 +37,7 @@ build: deps $(BUILD)/build.ninja
 	@cmake --build $(BUILD) -j $(JOBS)
 
 run: build
-	@$(BUILD)/legato demo
+	@$(BUILD)/legato run
 
 test: deps
 	@$(MAKE) --no-print-directory test-release

@@ -58,6 +58,8 @@ int lg_live_event(lg_live_t *l, const lg_event_t *ev);
 /* A new group; *group = its id (0 when refused: the status says why). The batch is
  * committed before it returns: the group's first entry orders have been sent. */
 int lg_live_submit(lg_live_t *l, const lg_group_spec_t *spec, uint32_t *group);
+/* An intent, the same way (the risk engine sizes it). */
+int lg_live_intent(lg_live_t *l, const lg_intent_t *it, uint32_t *group);
 
 typedef struct lg_live_stats {
     uint64_t steps, commits, sent, send_refused, timers;

@@ -183,14 +183,26 @@ int lg_live_event(lg_live_t *l, const lg_event_t *ev) {
     return step(l, ev);
 }
 
+/* A submit or an intent: the new group, and its entries sent now, not at the check. */
+static int new_group(lg_live_t *l, const lg_event_t *ev, uint32_t *group) {
+    int rc = step(l, ev);
+    *group = l->out.new_group;
+    commit(l);
+    return rc;
+}
+
 int lg_live_submit(lg_live_t *l, const lg_group_spec_t *spec, uint32_t *group) {
     LG_ASSERT(l != NULL && spec != NULL && group != NULL && !l->closing);
     lg_event_t ev = {.kind = LG_EV_GROUP_SUBMIT};
     ev.u.submit = *spec;
-    int rc = step(l, &ev);
-    *group = l->out.new_group;
-    commit(l); /* the entries leave now, not at the check phase */
-    return rc;
+    return new_group(l, &ev, group);
+}
+
+int lg_live_intent(lg_live_t *l, const lg_intent_t *it, uint32_t *group) {
+    LG_ASSERT(l != NULL && it != NULL && group != NULL && !l->closing);
+    lg_event_t ev = {.kind = LG_EV_INTENT};
+    ev.u.intent = *it;
+    return new_group(l, &ev, group);
 }
 
 void lg_live_stats(const lg_live_t *l, lg_live_stats_t *s) {

@@ -8,6 +8,9 @@
  *       re-runs a journal through a fresh engine and checks every recorded decision
  *   legato sim [--port N] [--seed N] [--api-key K] [--access-token T]
  *       the exchange model behind a Kite-compatible server on 127.0.0.1 (src/cli/sim.c)
+ *   legato run [--config FILE] [--print-config]
+ *       the daemon: the paper exchange in-process (or Kite), journal, control API
+ *       (src/cli/run.c)
  *   legato demo
  *       a paper session in virtual time: an iron condor hedged first, a spread whose
  *       short leg is rejected and emergency-hedged, printed as state timelines
@@ -30,6 +33,9 @@ static void usage(FILE *f) {
             "  replay FILE            re-run a journal through the engine; print the first divergence\n"
             "  sim [--port 8765] [--seed 1] [--api-key K] [--access-token T] [--host 127.0.0.1]\n"
             "      the exchange model behind a Kite-compatible HTTP + WebSocket server\n"
+            "  run [--config FILE] [--print-config]\n"
+            "                         the daemon: paper exchange in-process, journal, control API on\n"
+            "                         127.0.0.1 (docs/CONFIG.md, docs/API.md)\n"
             "  demo\n"
             "  version\n");
 }
@@ -136,6 +142,7 @@ static int cmd_dst(int argc, char **argv) {
 int lg_cli_demo(void);
 int lg_cli_replay(int argc, char **argv);
 int lg_cli_sim(int argc, char **argv);
+int lg_cli_run(int argc, char **argv);
 
 int main(int argc, char **argv) {
     /* Each simulated seed allocates and frees the same large pools: keep them on the
@@ -150,6 +157,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "demo") == 0) return lg_cli_demo();
     if (strcmp(argv[1], "replay") == 0) return lg_cli_replay(argc, argv);
     if (strcmp(argv[1], "sim") == 0) return lg_cli_sim(argc, argv);
+    if (strcmp(argv[1], "run") == 0) return lg_cli_run(argc, argv);
     if (strcmp(argv[1], "version") == 0) {
         printf("legato %s\n", LEGATO_VERSION);
         return 0;

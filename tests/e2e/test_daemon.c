@@ -1,0 +1,343 @@
+/*
+ * test_daemon.c — `legato run` as a user has it: the paper daemon (daemon.h) on its own
+ * loop thread, with its in-process exchange, journal and control API, driven over
+ * HTTP from the test's thread as a client would:
+ *
+ *   the token file: made 0600, reused at the next start, refused when others may read it
+ *   401 without the token; 400 / 413 for bad bodies, naming the field; the daemon
+ *   keeps serving and nothing is half applied (the group count does not move)
+ *   an iron condor submitted -> HEDGED -> exit -> CLOSED, each state in its timeline
+ *   the kill switch -> HALTED -> a new group 422 -> resume -> ACTIVE
+ *   /metrics in Prometheus text; a paper restart keeps the earlier journal aside
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "../unit/test_http_client.h"
+
+#include "legato/config.h"
+#include "legato/daemon.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+typedef struct fix {
+    tl_loop_t l;
+    lg_daemon_config_t cfg;
+    lg_daemon_t *d;
+    char dir[64];
+    char auth[128];
+    int port;
+    uint32_t put_lo, put_hi, call_lo, call_hi; /* the condor's strikes' tokens */
+    lg_qty_t lot;
+} fix_t;
+
+static uint32_t find(const lg_instruments_t *m, lg_kind_t kind, int strike, lg_qty_t *lot) {
+    int32_t best = INT32_MAX;
+    uint32_t tok = 0;
+    for (uint32_t i = 0; i < m->n; i++) {
+        const lg_instrument_t *in = &m->items[i];
+        if (strcmp(in->underlying, "NIFTY") == 0 && in->kind == kind &&
+            in->strike == (lg_paise_t)strike * 100 && in->expiry_day < best) {
+            best = in->expiry_day;
+            tok = in->token;
+            *lot = in->lot;
+        }
+    }
+    return tok;
+}
+
+static void stop_daemon(void *arg) { lg_daemon_stop(arg); }
+
+static void start(fix_t *f) {
+    tl_init(&f->l);
+    char err[512];
+    int rc = lg_daemon_start(&f->l.loop, &f->cfg, &f->d, err, sizeof err);
+    if (rc != LG_OK) fail_msg("lg_daemon_start: %s", err);
+    f->port = lg_daemon_api_port(f->d);
+    snprintf(f->auth, sizeof f->auth, "Bearer %s", lg_daemon_api_token(f->d));
+    const lg_instruments_t *m = lg_engine_master(lg_daemon_engine(f->d));
+    f->put_lo = find(m, LG_KIND_PE, 25700, &f->lot);
+    f->put_hi = find(m, LG_KIND_PE, 25900, &f->lot);
+    f->call_lo = find(m, LG_KIND_CE, 26100, &f->lot);
+    f->call_hi = find(m, LG_KIND_CE, 26300, &f->lot);
+    assert_true(f->put_lo && f->put_hi && f->call_lo && f->call_hi);
+    tl_run(&f->l);
+}
+
+static void stop(fix_t *f) {
+    tl_stop(&f->l, stop_daemon, f->d);
+    lg_daemon_free(f->d);
+    f->d = NULL;
+}
+
+static int setup(void **state) {
+    fix_t *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/legato-daemon-%d", (int)getpid());
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    lg_config_default(&f->cfg);
+    char err[256];
+    char ini[256];
+    int n = snprintf(ini, sizeof ini,
+                     "[daemon]\ndata_dir = %s/var\ndurability = normal\nsummary_s = 0\nlog_level = warn\n"
+                     "[api]\nport = 0\nrate_per_s = 1000\nburst = 1000\n",
+                     f->dir);
+    assert_int_equal(lg_config_parse(&f->cfg, "test.ini", ini, (size_t)n, err, sizeof err), LG_OK);
+    assert_int_equal(lg_config_env(&f->cfg, err, sizeof err), LG_OK);
+    assert_int_equal(lg_config_check(&f->cfg, err, sizeof err), LG_OK);
+    start(f);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state) {
+    fix_t *f = *state;
+    if (f->d != NULL) stop(f);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", f->dir);
+    free(f);
+    return 0;
+}
+
+static int req(fix_t *f, const char *method, const char *path, const char *body, tc_resp_t *r) {
+    return tc_request(f->port, method, path, f->auth, body, r);
+}
+
+/* The group's state in GET /v1/groups/{id}, into buf. */
+static void group_state(fix_t *f, uint32_t id, char *buf, size_t cap) {
+    char path[64];
+    snprintf(path, sizeof path, "/v1/groups/%u", id);
+    tc_resp_t r;
+    buf[0] = '\0';
+    if (req(f, "GET", path, NULL, &r) == 200) {
+        const char *s = strstr(r.body, "\"state\":\"");
+        if (s != NULL) {
+            s += 9;
+            size_t n = 0;
+            while (s[n] != '"' && s[n] != '\0' && n + 1 < cap) n++;
+            memcpy(buf, s, n);
+            buf[n] = '\0';
+        }
+    }
+    tc_free(&r);
+}
+
+static bool wait_state(fix_t *f, uint32_t id, const char *want, int ms) {
+    char st[32];
+    for (int i = 0; i < ms / 20; i++) {
+        group_state(f, id, st, sizeof st);
+        if (strcmp(st, want) == 0) return true;
+        tc_pause_ms(20);
+    }
+    fprintf(stderr, "group %u: %s, not %s\n", id, st, want);
+    return false;
+}
+
+static uint32_t group_count(fix_t *f) {
+    tc_resp_t r;
+    assert_int_equal(req(f, "GET", "/v1/groups", NULL, &r), 200);
+    uint32_t n = 0;
+    for (const char *p = r.body; (p = strstr(p, "\"id\":")) != NULL; p++) n++;
+    tc_free(&r);
+    return n;
+}
+
+/* legato_orders_sent_total of /metrics. */
+static unsigned long long orders_sent(fix_t *f) {
+    tc_resp_t r;
+    assert_int_equal(req(f, "GET", "/metrics", NULL, &r), 200);
+    const char *s = strstr(r.body, "legato_orders_sent_total ");
+    assert_non_null(s);
+    unsigned long long n = strtoull(s + 25, NULL, 10);
+    tc_free(&r);
+    return n;
+}
+
+static void condor(fix_t *f, char *body, size_t cap) {
+    snprintf(body, cap,
+             "{\"legs\":[{\"token\":%u,\"side\":\"buy\",\"qty\":%lld},{\"token\":%u,\"side\":\"sell\",\"qty\":%lld},"
+             "{\"token\":%u,\"side\":\"sell\",\"qty\":%lld},{\"token\":%u,\"side\":\"buy\",\"qty\":%lld}]}",
+             f->put_lo, (long long)f->lot, f->put_hi, (long long)f->lot, f->call_lo, (long long)f->lot,
+             f->call_hi, (long long)f->lot);
+}
+
+/* Submits until the daemon has the prices and margins it needs (the first ticks). */
+static uint32_t submit_condor(fix_t *f) {
+    char body[512];
+    condor(f, body, sizeof body);
+    for (int i = 0; i < 250; i++) {
+        tc_resp_t r;
+        int st = req(f, "POST", "/v1/groups", body, &r);
+        if (st == 201) {
+            const char *s = strstr(r.body, "\"id\":");
+            uint32_t id = s != NULL ? (uint32_t)strtoul(s + 5, NULL, 10) : 0;
+            tc_free(&r);
+            return id;
+        }
+        if (st != 422) fail_msg("POST /v1/groups: %d %s", st, r.body);
+        tc_free(&r);
+        tc_pause_ms(20);
+    }
+    fail_msg("the condor was never accepted");
+    return 0;
+}
+
+static void test_token(void **state) {
+    fix_t *f = *state;
+    tc_resp_t r;
+    assert_int_equal(tc_request(f->port, "GET", "/v1/status", NULL, NULL, &r), 401);
+    assert_non_null(strstr(r.body, "LG_EAUTH"));
+    tc_free(&r);
+    assert_int_equal(tc_request(f->port, "GET", "/v1/status", "Bearer 0123456789abcdef0123", NULL, &r), 401);
+    tc_free(&r);
+    assert_int_equal(req(f, "GET", "/v1/status", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"trading_state\":\"ACTIVE\""));
+    tc_free(&r);
+    struct stat st;
+    assert_int_equal(stat(f->cfg.token_file, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(stat(f->cfg.data_dir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    /* the same token at the next start; refused once others may read the file */
+    char before[80];
+    lg_strlcpy(before, lg_daemon_api_token(f->d), sizeof before);
+    stop(f);
+    start(f);
+    assert_string_equal(lg_daemon_api_token(f->d), before);
+    stop(f);
+    assert_int_equal(chmod(f->cfg.token_file, 0644), 0);
+    tl_init(&f->l);
+    char err[512] = "";
+    assert_int_equal(lg_daemon_start(&f->l.loop, &f->cfg, &f->d, err, sizeof err), LG_EAUTH);
+    assert_null(f->d);
+    assert_non_null(strstr(err, f->cfg.token_file));
+    uv_run(&f->l.loop, UV_RUN_NOWAIT);
+    uv_close((uv_handle_t *)&f->l.wake, NULL);
+    uv_run(&f->l.loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&f->l.loop), 0);
+    assert_int_equal(chmod(f->cfg.token_file, 0600), 0);
+    start(f);
+}
+
+static void test_bad_requests(void **state) {
+    fix_t *f = *state;
+    uint32_t n0 = group_count(f);
+    tc_resp_t r;
+    assert_int_equal(req(f, "POST", "/v1/groups", "{\"legs\":[", &r), 400);
+    tc_free(&r);
+    char body[512];
+    condor(f, body, sizeof body);
+    body[strlen(body) - 1] = '\0';
+    strcat(body, ",\"colour\":1}");
+    assert_int_equal(req(f, "POST", "/v1/groups", body, &r), 400);
+    assert_non_null(strstr(r.body, "colour"));
+    tc_free(&r);
+    condor(f, body, sizeof body);
+    char *q = strstr(body, "\"qty\":");
+    assert_non_null(q);
+    memcpy(q + 6, "\"x\"", 3); /* the first leg's qty, a string */
+    memmove(q + 9, strchr(q + 9, '}'), strlen(strchr(q + 9, '}')) + 1);
+    assert_int_equal(req(f, "POST", "/v1/groups", body, &r), 400);
+    assert_non_null(strstr(r.body, "legs[0].qty"));
+    tc_free(&r);
+    char *big = malloc(70000);
+    memset(big, ' ', 69999);
+    big[0] = '{';
+    big[69998] = '}';
+    big[69999] = '\0';
+    assert_int_equal(req(f, "POST", "/v1/groups", big, &r), 413);
+    tc_free(&r);
+    free(big);
+    assert_int_equal(req(f, "GET", "/v1/nothing", NULL, &r), 404);
+    tc_free(&r);
+    assert_int_equal(group_count(f), n0);
+    assert_int_equal(req(f, "GET", "/v1/status", NULL, &r), 200);
+    tc_free(&r);
+}
+
+static void test_condor_lifecycle(void **state) {
+    fix_t *f = *state;
+    uint32_t id = submit_condor(f);
+    assert_true(id > 0);
+    assert_true(wait_state(f, id, "HEDGED", 10000));
+    tc_resp_t r;
+    assert_int_equal(req(f, "GET", "/v1/positions", NULL, &r), 200);
+    char tok[32];
+    snprintf(tok, sizeof tok, "%u", f->call_lo);
+    assert_non_null(strstr(r.body, tok));
+    tc_free(&r);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/groups/%u/exit", id);
+    assert_int_equal(req(f, "POST", path, NULL, &r), 202);
+    tc_free(&r);
+    assert_true(wait_state(f, id, "CLOSED", 10000));
+    snprintf(path, sizeof path, "/v1/groups/%u", id);
+    assert_int_equal(req(f, "GET", path, NULL, &r), 200);
+    const char *h = strstr(r.body, "HEDGED"), *c = strstr(r.body, "CLOSING");
+    assert_non_null(h);
+    assert_non_null(c);
+    tc_free(&r);
+    assert_int_equal(req(f, "GET", "/metrics", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "legato_orders_sent_total "));
+    assert_null(strstr(r.body, "legato_orders_sent_total 0\n"));
+    tc_free(&r);
+}
+
+static void test_kill_switch(void **state) {
+    fix_t *f = *state;
+    uint32_t id = submit_condor(f);
+    assert_true(wait_state(f, id, "HEDGED", 10000));
+    tc_resp_t r;
+    assert_int_equal(req(f, "POST", "/v1/kill", NULL, &r), 200);
+    tc_free(&r);
+    assert_true(wait_state(f, id, "CLOSED", 10000));
+    assert_int_equal(req(f, "GET", "/v1/status", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"trading_state\":\"HALTED\""));
+    tc_free(&r);
+    tc_pause_ms(200); /* let any cancel the kill sent settle */
+    unsigned long long sent = orders_sent(f);
+    char body[512];
+    condor(f, body, sizeof body);
+    assert_int_equal(req(f, "POST", "/v1/groups", body, &r), 422);
+    assert_non_null(strstr(r.body, "HALTED"));
+    tc_free(&r);
+    tc_pause_ms(100);
+    assert_int_equal(orders_sent(f), sent); /* refused whole: nothing left for the broker */
+    assert_int_equal(req(f, "POST", "/v1/resume", NULL, &r), 200);
+    tc_free(&r);
+    assert_int_equal(req(f, "GET", "/v1/status", NULL, &r), 200);
+    assert_non_null(strstr(r.body, "\"trading_state\":\"ACTIVE\""));
+    tc_free(&r);
+}
+
+/* A paper start is a new session: the earlier journal is renamed, not reused. */
+static void test_journal_aside(void **state) {
+    fix_t *f = *state;
+    stop(f);
+    start(f);
+    DIR *dir = opendir(f->cfg.data_dir);
+    assert_non_null(dir);
+    int aside = 0;
+    for (struct dirent *e; (e = readdir(dir)) != NULL;)
+        aside += strncmp(e->d_name, "legato.db.", 10) == 0 && strchr(e->d_name + 10, '-') == NULL;
+    closedir(dir);
+    assert_true(aside >= 1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_token, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_condor_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill_switch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_journal_aside, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
