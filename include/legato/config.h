@@ -21,6 +21,7 @@
 #define LEGATO_CONFIG_H
 
 #include "legato/engine.h"
+#include "legato/strategies.h"
 
 typedef enum lg_mode { LG_MODE_PAPER = 0, LG_MODE_LIVE = 1 } lg_mode_t;
 
@@ -50,6 +51,10 @@ typedef struct lg_daemon_config {
     uint64_t paper_seed;
     /* [engine], [risk], [stop] */
     lg_engine_config_t engine;
+    /* [strategy.ema], [strategy.condor]: the example strategies (paper mode only) */
+    int8_t ema_on, condor_on;
+    lg_ema_params_t ema;
+    lg_condor_params_t condor;
 } lg_daemon_config_t;
 
 void lg_config_default(lg_daemon_config_t *c);

@@ -33,6 +33,9 @@ typedef struct lg_live lg_live_t;
 /* Hands a command to the broker port; LG_OK, or an error when it could not take it. */
 typedef int (*lg_live_send_fn)(void *broker, const lg_cmd_t *cmd);
 typedef void (*lg_live_alert_fn)(void *ud, const lg_alert_t *a);
+/* The journal records of one step (group states, fills...), as the step made them: for
+ * the shell's own listeners (strategies). It must not step the live shell itself. */
+typedef void (*lg_live_records_fn)(void *ud, const lg_record_t *recs, uint32_t n);
 
 typedef struct lg_live_config {
     uv_loop_t *loop;
@@ -41,6 +44,7 @@ typedef struct lg_live_config {
     lg_live_send_fn send;
     void *broker;
     lg_live_alert_fn on_alert; /* may be NULL */
+    lg_live_records_fn on_records; /* may be NULL */
     void *ud;
     uint64_t t0_hrtime;    /* uv_hrtime() at time 0 (0: now) */
 } lg_live_config_t;

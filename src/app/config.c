@@ -122,6 +122,22 @@ static const lg_key_t KEYS[] = {
     {"stop", "mprot_pct", K_INT, AT(engine.stop.mprot_pct), 1, 100, NULL},
     {"stop", "max_mprot_pct", K_INT, AT(engine.stop.max_mprot_pct), 1, 100, NULL},
     {"stop", "max_rejects", K_UINT, AT(engine.stop.max_rejects), 1, 255, NULL},
+    {"strategy.ema", "enabled", K_BOOL, AT(ema_on), 0, 1, NULL},
+    {"strategy.ema", "underlying", K_STR, AT(ema.underlying), 0, 0, NULL},
+    {"strategy.ema", "bar_s", K_UINT, AT(ema.bar_s), 1, DAY_S, NULL},
+    {"strategy.ema", "fast", K_UINT, AT(ema.fast), 1, 999, NULL},
+    {"strategy.ema", "slow", K_UINT, AT(ema.slow), 2, 1000, NULL},
+    {"strategy.ema", "width", K_UINT, AT(ema.width), 1, 50, NULL},
+    {"strategy.ema", "min_days", K_UINT, AT(ema.min_days), 0, 366, NULL},
+    {"strategy.ema", "confidence", K_DBL, AT(ema.confidence), 1e-6, 1, NULL},
+    {"strategy.condor", "enabled", K_BOOL, AT(condor_on), 0, 1, NULL},
+    {"strategy.condor", "underlying", K_STR, AT(condor.underlying), 0, 0, NULL},
+    {"strategy.condor", "offset", K_UINT, AT(condor.offset), 1, 50, NULL},
+    {"strategy.condor", "wing", K_UINT, AT(condor.wing), 1, 50, NULL},
+    {"strategy.condor", "every_s", K_UINT, AT(condor.every_s), 1, DAY_S, NULL},
+    {"strategy.condor", "hold_s", K_UINT, AT(condor.hold_s), 0, 30 * DAY_S, NULL},
+    {"strategy.condor", "min_days", K_UINT, AT(condor.min_days), 0, 366, NULL},
+    {"strategy.condor", "confidence", K_DBL, AT(condor.confidence), 1e-6, 1, NULL},
 };
 
 #define N_KEYS LG_COUNT(KEYS)
@@ -143,6 +159,9 @@ void lg_config_default(lg_daemon_config_t *c) {
     lg_strlcpy(c->ws_root, "wss://ws.kite.trade", sizeof c->ws_root);
     c->paper_seed = 1;
     lg_engine_config_default(&c->engine);
+    c->ema_on = c->condor_on = 1;
+    lg_ema_params_default(&c->ema);
+    lg_condor_params_default(&c->condor);
 }
 
 /* ---- values ------------------------------------------------------------------------------ */
@@ -486,6 +505,16 @@ int lg_config_check(const lg_daemon_config_t *c, char *err, size_t cap) {
     if (lg_risk_config_check(&e->risk, why, sizeof why) != LG_OK)
         return lg_errf(err, cap, LG_EINVAL, "[risk] %s", why);
     if (lg_stop_config_check(&e->stop) != LG_OK) return lg_errf(err, cap, LG_EINVAL, "[stop]: the timings contradict");
+    lg_ema_t ema;
+    lg_condor_t condor;
+    lg_strategy_t st;
+    if (c->ema_on && lg_ema_init(&ema, &c->ema, &st, why, sizeof why) != LG_OK)
+        return lg_errf(err, cap, LG_EINVAL, "[strategy.ema] %s", strchr(why, ':') + 2);
+    if (c->condor_on && lg_condor_init(&condor, &c->condor, &st, why, sizeof why) != LG_OK)
+        return lg_errf(err, cap, LG_EINVAL, "[strategy.condor] %s", strchr(why, ':') + 2);
+    if (c->mode == LG_MODE_LIVE && (c->ema_on || c->condor_on))
+        return lg_errf(err, cap, LG_EINVAL, "[strategy.%s] enabled: the example strategies trade paper "
+                       "only; set enabled = false for live", c->ema_on ? "ema" : "condor");
     if (c->mode == LG_MODE_LIVE) {
         if (c->api_key[0] == '\0' || c->access_token[0] == '\0')
             return lg_errf(err, cap, LG_EAUTH, "[daemon] mode = live: the Kite %s is missing (LEGATO_KITE_%s or "

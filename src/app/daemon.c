@@ -1,7 +1,8 @@
 /*
  * daemon.c — `legato run` (daemon.h): the live chain of live.h with the control API of
- * api.h in front, started in order, each step's failure named; JSON-line logs and the
- * periodic summary. The files it keeps (token, journal) are in daemon_files.c.
+ * api.h in front and the example strategies behind it (daemon_strat.c), started in
+ * order, each step's failure named; JSON-line logs and the periodic summary. The files
+ * it keeps (token, journal) are in daemon_files.c.
  */
 #include "daemon_int.h"
 
@@ -27,6 +28,7 @@ struct lg_daemon {
     lg_live_t *live;
     lg_api_t *api;
     lg_httpd_t *httpd;
+    lg_dstrat_t *strat;
     uv_timer_t summary;
     bool summary_on, stopped;
     const lg_instruments_t *master;
@@ -67,12 +69,24 @@ static void on_alert(void *ud, const lg_alert_t *a) {
 
 static void on_event(void *ud, const lg_event_t *ev) {
     lg_daemon_t *d = ud;
-    if (d->live != NULL && !d->stopped) lg_live_event(d->live, ev);
+    if (d->live == NULL || d->stopped) return;
+    lg_live_event(d->live, ev);
+    lg_dstrat_tick(d->strat, ev);
+}
+
+static void on_records(void *ud, const lg_record_t *recs, uint32_t n) {
+    lg_daemon_t *d = ud;
+    lg_dstrat_records(d->strat, recs, n);
 }
 
 /* ---- the API's operations: through the live shell, journaled -------------------------- */
 
-static int finish_op(lg_daemon_t *d, int rc, char *err, size_t cap) {
+void lg_daemon_capture_begin(lg_daemon_t *d) {
+    d->capture = true;
+    d->refusal[0] = '\0';
+}
+
+int lg_daemon_capture_end(lg_daemon_t *d, int rc, char *err, size_t cap) {
     d->capture = false;
     if (rc != LG_OK) snprintf(err, cap, "%s", d->refusal[0] ? d->refusal : lg_strerror(rc));
     return rc;
@@ -80,16 +94,12 @@ static int finish_op(lg_daemon_t *d, int rc, char *err, size_t cap) {
 
 static int op_submit(void *ud, const lg_group_spec_t *spec, uint32_t *group, char *err, size_t cap) {
     lg_daemon_t *d = ud;
-    d->capture = true;
-    d->refusal[0] = '\0';
-    return finish_op(d, lg_live_submit(d->live, spec, group), err, cap);
+    return lg_daemon_capture(d, lg_live_submit(d->live, spec, group), err, cap);
 }
 
 static int op_intent(void *ud, const lg_intent_t *it, uint32_t *group, char *err, size_t cap) {
     lg_daemon_t *d = ud;
-    d->capture = true;
-    d->refusal[0] = '\0';
-    return finish_op(d, lg_live_intent(d->live, it, group), err, cap);
+    return lg_daemon_capture(d, lg_live_intent(d->live, it, group), err, cap);
 }
 
 static int op_control(void *ud, lg_control_op_t op, uint32_t group, char *err, size_t cap) {
@@ -97,26 +107,33 @@ static int op_control(void *ud, lg_control_op_t op, uint32_t group, char *err, s
     lg_event_t ev = {.kind = LG_EV_CONTROL};
     ev.u.control.op = (int32_t)op;
     ev.u.control.group = group;
-    d->capture = true;
-    d->refusal[0] = '\0';
     lg_daemon_log(d, op == LG_CTL_KILL ? LG_ALERT_CRITICAL : LG_ALERT_WARN, group,
                   "control API: %s", op == LG_CTL_KILL ? "kill switch" : op == LG_CTL_RESUME ? "resume" : "exit group");
-    return finish_op(d, lg_live_event(d->live, &ev), err, cap);
+    return lg_daemon_capture(d, lg_live_event(d->live, &ev), err, cap);
 }
 
 static size_t daemon_metrics(void *ud, char *buf, size_t cap) {
     lg_daemon_t *d = ud;
     lg_live_stats_t ls;
+    lg_strat_host_stats_t ss;
     lg_live_stats(d->live, &ls);
+    lg_dstrat_stats(d->strat, &ss);
     int k = snprintf(buf, cap,
                      "# HELP legato_orders_sent_total commands handed to the broker port\n"
                      "# TYPE legato_orders_sent_total counter\nlegato_orders_sent_total %llu\n"
                      "# HELP legato_journal_commits_total journal commits\n"
                      "# TYPE legato_journal_commits_total counter\nlegato_journal_commits_total %llu\n"
                      "# HELP legato_log_critical_total critical log lines\n"
-                     "# TYPE legato_log_critical_total counter\nlegato_log_critical_total %llu\n",
+                     "# TYPE legato_log_critical_total counter\nlegato_log_critical_total %llu\n"
+                     "# HELP legato_strategy_intents_total intents the strategies made\n"
+                     "# TYPE legato_strategy_intents_total counter\nlegato_strategy_intents_total %llu\n"
+                     "# HELP legato_strategy_refused_total strategy intents the engine refused\n"
+                     "# TYPE legato_strategy_refused_total counter\nlegato_strategy_refused_total %llu\n"
+                     "# HELP legato_strategy_bars_total bars built from ticks\n"
+                     "# TYPE legato_strategy_bars_total counter\nlegato_strategy_bars_total %llu\n",
                      (unsigned long long)ls.sent, (unsigned long long)ls.commits,
-                     (unsigned long long)d->logged[LG_ALERT_CRITICAL]);
+                     (unsigned long long)d->logged[LG_ALERT_CRITICAL], (unsigned long long)ss.intents,
+                     (unsigned long long)ss.refused, (unsigned long long)ss.bars);
     return k < 0 ? cap : (size_t)k;
 }
 
@@ -150,15 +167,17 @@ static void on_summary(uv_timer_t *t) {
     lg_engine_stats(d->eng, &s);
     lg_engine_risk(d->eng, &r);
     lg_live_stats(d->live, &ls);
+    lg_strat_host_stats_t ss;
+    lg_dstrat_stats(d->strat, &ss);
     uint32_t held = 0;
     for (uint32_t i = 0; i < d->master->n; i++) held += lg_engine_position(d->eng, d->master->items[i].token) != 0;
     double secs = d->cfg.summary_s > 0 ? (double)d->cfg.summary_s : 1.0;
     lg_daemon_log(d, LG_ALERT_INFO, 0,
                   "summary: trading %s, %u groups live, %u instruments held, day P&L Rs %.2f, "
-                  "margin available Rs %.2f (reserved %.2f), %.1f orders/s",
+                  "margin available Rs %.2f (reserved %.2f), %.1f orders/s, %llu strategy intents",
                   lg_tstate_name(lg_engine_trading_state(d->eng)), s.groups_live, held,
                   (double)r.day_pnl / 100, (double)r.available / 100, (double)r.reserved / 100,
-                  (double)(ls.sent - d->sent_at_summary) / secs);
+                  (double)(ls.sent - d->sent_at_summary) / secs, (unsigned long long)ss.intents);
     d->sent_at_summary = ls.sent;
 }
 
@@ -212,7 +231,7 @@ static int start_engine(lg_daemon_t *d, char *err, size_t cap) {
     if (rc != LG_OK) return fail(err, cap, rc, "journal %s: cannot save the setup (%s)", d->cfg.db_path, lg_strerror(rc));
     lg_live_config_t lc = {.loop = d->loop, .engine = d->eng, .store = d->store,
                            .send = lg_port_send, .broker = d->port, .on_alert = on_alert,
-                           .ud = d, .t0_hrtime = t0};
+                           .on_records = on_records, .ud = d, .t0_hrtime = t0};
     rc = lg_live_create(&lc, &d->live);
     return rc == LG_OK ? LG_OK : fail(err, cap, rc, "live shell: %s", lg_strerror(rc));
 }
@@ -260,6 +279,7 @@ int lg_daemon_start(uv_loop_t *loop, const lg_daemon_config_t *cfg, lg_daemon_t 
     if (rc == LG_OK) rc = start_engine(d, err, errcap);
     if (rc == LG_OK) rc = start_api(d, err, errcap);
     if (rc == LG_OK) rc = prime(d, err, errcap);
+    if (rc == LG_OK) rc = lg_dstrat_start(d, loop, cfg, d->master, d->live, d->eng, &d->strat, err, errcap);
     if (rc != LG_OK) {
         lg_daemon_stop(d);
         for (int i = 0; i < 1000 && uv_run(loop, UV_RUN_NOWAIT) != 0; i++) uv_sleep(1);
@@ -285,6 +305,8 @@ void lg_daemon_stop(lg_daemon_t *d) {
     d->stopped = true;
     if (d->summary_on) uv_close((uv_handle_t *)&d->summary, NULL);
     if (d->httpd != NULL) lg_httpd_stop(d->httpd);
+    lg_dstrat_stop(d->strat);
+    d->strat = NULL;
     if (d->live != NULL) lg_live_close(d->live);
     if (d->port != NULL) lg_port_close(d->port);
     if (d->sim != NULL) lg_simd_stop(d->sim);

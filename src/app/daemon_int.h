@@ -6,6 +6,8 @@
 #define LEGATO_DAEMON_INT_H
 
 #include "legato/daemon.h"
+#include "legato/live.h"
+#include "legato/strategies.h"
 
 /* The data directory and its parents, mode 0700 when made; LG_EIO naming the path. */
 int lg_daemon_dir(const char *path, char *err, size_t cap);
@@ -15,5 +17,25 @@ int lg_daemon_journal_aside(const char *path, char *err, size_t cap);
  * configured level only counted. d may be NULL (before the daemon exists). */
 void lg_daemon_log(lg_daemon_t *d, int level, uint32_t group, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* An API call's or a strategy's step, with the text of the alert that refused it:
+ * returns rc; err gets that text (or lg_strerror(rc)) when rc is not LG_OK. Call as
+ * lg_daemon_capture(d, <the step>, err, cap): the capture starts before the step. */
+#define lg_daemon_capture(d, step, err, cap) (lg_daemon_capture_begin(d), lg_daemon_capture_end(d, (step), err, cap))
+void lg_daemon_capture_begin(lg_daemon_t *d);
+int lg_daemon_capture_end(lg_daemon_t *d, int rc, char *err, size_t cap);
+
+/* The example strategies in the daemon (daemon_strat.c). */
+typedef struct lg_dstrat lg_dstrat_t;
+int lg_dstrat_start(lg_daemon_t *d, uv_loop_t *loop, const lg_daemon_config_t *cfg,
+                    const lg_instruments_t *master, lg_live_t *live, const lg_engine_t *eng,
+                    lg_dstrat_t **out, char *err, size_t cap);
+/* A broker event after the live shell has stepped it (ticks reach the strategies). */
+void lg_dstrat_tick(lg_dstrat_t *s, const lg_event_t *ev);
+/* The records of a live step (inside the step: actions wait). */
+void lg_dstrat_records(lg_dstrat_t *s, const lg_record_t *recs, uint32_t n);
+void lg_dstrat_stats(const lg_dstrat_t *s, lg_strat_host_stats_t *st);
+/* Closes its handles; freed once libuv has closed them. */
+void lg_dstrat_stop(lg_dstrat_t *s);
 
 #endif

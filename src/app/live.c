@@ -42,6 +42,8 @@ lg_ns_t lg_live_now(const lg_live_t *l) {
 static void alerts(lg_live_t *l) {
     for (uint32_t i = 0; l->cfg.on_alert != NULL && i < l->out.n_alerts; i++)
         l->cfg.on_alert(l->cfg.ud, &l->out.alerts[i]);
+    if (l->cfg.on_records != NULL && l->out.n_recs > 0)
+        l->cfg.on_records(l->cfg.ud, l->out.recs, l->out.n_recs);
 }
 
 static void on_wake(uv_timer_t *t);

@@ -9,6 +9,9 @@
  *   an iron condor submitted -> HEDGED -> exit -> CLOSED, each state in its timeline
  *   the kill switch -> HALTED -> a new group 422 -> resume -> ACTIVE
  *   /metrics in Prometheus text; a paper restart keeps the earlier journal aside
+ *   the example strategies on: the condor seller's condor HEDGED then exited, the EMA
+ *   crossover's spread, both sized by the risk engine; after the kill switch their
+ *   intents are refused and no order leaves
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +25,7 @@
 #include "legato/daemon.h"
 
 #include <dirent.h>
+#include <jansson.h>
 #include <sys/stat.h>
 
 typedef struct fix {
@@ -74,7 +78,7 @@ static void stop(fix_t *f) {
     f->d = NULL;
 }
 
-static int setup(void **state) {
+static int setup_ini(void **state, const char *extra) {
     fix_t *f = calloc(1, sizeof *f);
     assert_non_null(f);
     snprintf(f->dir, sizeof f->dir, "/tmp/legato-daemon-%d", (int)getpid());
@@ -83,17 +87,28 @@ static int setup(void **state) {
     assert_int_equal(system(cmd), 0);
     lg_config_default(&f->cfg);
     char err[256];
-    char ini[256];
+    char ini[512];
     int n = snprintf(ini, sizeof ini,
                      "[daemon]\ndata_dir = %s/var\ndurability = normal\nsummary_s = 0\nlog_level = warn\n"
-                     "[api]\nport = 0\nrate_per_s = 1000\nburst = 1000\n",
-                     f->dir);
+                     "[api]\nport = 0\nrate_per_s = 1000\nburst = 1000\n%s",
+                     f->dir, extra);
     assert_int_equal(lg_config_parse(&f->cfg, "test.ini", ini, (size_t)n, err, sizeof err), LG_OK);
     assert_int_equal(lg_config_env(&f->cfg, err, sizeof err), LG_OK);
     assert_int_equal(lg_config_check(&f->cfg, err, sizeof err), LG_OK);
     start(f);
     *state = f;
     return 0;
+}
+
+/* The API's own groups only: the example strategies off. */
+static int setup(void **state) {
+    return setup_ini(state, "[strategy.ema]\nenabled = false\n[strategy.condor]\nenabled = false\n");
+}
+
+/* The example strategies on, quick: one-second bars, a condor a second held two. */
+static int setup_strategies(void **state) {
+    return setup_ini(state, "[strategy.ema]\nbar_s = 1\nfast = 2\nslow = 3\n"
+                            "[strategy.condor]\nevery_s = 1\nhold_s = 2\n");
 }
 
 static int teardown(void **state) {
@@ -149,16 +164,20 @@ static uint32_t group_count(fix_t *f) {
     return n;
 }
 
-/* legato_orders_sent_total of /metrics. */
-static unsigned long long orders_sent(fix_t *f) {
+/* A counter of /metrics ("legato_orders_sent_total"). */
+static unsigned long long metric(fix_t *f, const char *name) {
     tc_resp_t r;
     assert_int_equal(req(f, "GET", "/metrics", NULL, &r), 200);
-    const char *s = strstr(r.body, "legato_orders_sent_total ");
+    char key[80];
+    snprintf(key, sizeof key, "\n%s ", name);
+    const char *s = strstr(r.body, key);
     assert_non_null(s);
-    unsigned long long n = strtoull(s + 25, NULL, 10);
+    unsigned long long n = strtoull(s + strlen(key), NULL, 10);
     tc_free(&r);
     return n;
 }
+
+static unsigned long long orders_sent(fix_t *f) { return metric(f, "legato_orders_sent_total"); }
 
 static void condor(fix_t *f, char *body, size_t cap) {
     snprintf(body, cap,
@@ -317,6 +336,48 @@ static void test_kill_switch(void **state) {
     tc_free(&r);
 }
 
+/* Groups of GET /v1/groups with n legs: how many, and how many of them reached `state`. */
+static void count_groups(fix_t *f, size_t legs, const char *state, int *all, int *in_state) {
+    tc_resp_t r;
+    *all = *in_state = 0;
+    assert_int_equal(req(f, "GET", "/v1/groups", NULL, &r), 200);
+    json_t *root = json_loads(r.body, 0, NULL);
+    tc_free(&r);
+    assert_non_null(root);
+    json_t *arr = json_object_get(root, "groups"), *g;
+    size_t i;
+    json_array_foreach(arr, i, g) {
+        if (json_array_size(json_object_get(g, "legs")) != legs) continue;
+        (*all)++;
+        *in_state += strcmp(json_string_value(json_object_get(g, "state")), state) == 0;
+    }
+    json_decref(root);
+}
+
+static void test_example_strategies(void **state) {
+    fix_t *f = *state;
+    int condors = 0, closed = 0, spreads = 0, unused = 0;
+    for (int i = 0; i < 300 && (closed == 0 || spreads == 0); i++) {
+        tc_pause_ms(100);
+        count_groups(f, 4, "CLOSED", &condors, &closed);
+        count_groups(f, 2, "CLOSED", &spreads, &unused);
+    }
+    assert_true(condors >= 1);
+    assert_true(closed >= 1); /* made, hedged, held two seconds, exited */
+    assert_true(spreads >= 1); /* a crossover's spread */
+    assert_true(metric(f, "legato_strategy_intents_total") >= 2);
+    assert_true(metric(f, "legato_strategy_bars_total") >= 3);
+    /* The kill switch: the strategies go on asking, the risk engine refuses, nothing leaves. */
+    tc_resp_t r;
+    assert_int_equal(req(f, "POST", "/v1/kill", NULL, &r), 200);
+    tc_free(&r);
+    tc_pause_ms(1500); /* flattening settles */
+    unsigned long long sent = orders_sent(f), refused = metric(f, "legato_strategy_refused_total");
+    tc_pause_ms(2500);
+    assert_true(metric(f, "legato_strategy_refused_total") > refused);
+    assert_int_equal(orders_sent(f), sent);
+}
+
 /* A paper start is a new session: the earlier journal is renamed, not reused. */
 static void test_journal_aside(void **state) {
     fix_t *f = *state;
@@ -338,6 +399,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_condor_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_aside, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_example_strategies, setup_strategies, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,7 +128,20 @@ static void test_check(void **state) {
     assert_non_null(strstr(err, "[risk] "));
     assert_non_null(strstr(err, "max_slippage"));
     cfg = good;
-    cfg.mode = LG_MODE_LIVE;
+    cfg.ema.fast = 30; /* not below slow */
+    assert_int_equal(lg_config_check(&cfg, err, sizeof err), LG_EINVAL);
+    assert_non_null(strstr(err, "[strategy.ema] fast"));
+    cfg = good;
+    cfg.condor.confidence = 0;
+    assert_int_equal(lg_config_check(&cfg, err, sizeof err), LG_EINVAL);
+    assert_non_null(strstr(err, "[strategy.condor] confidence"));
+    cfg.condor_on = 0; /* off: its parameters are not its concern */
+    assert_int_equal(lg_config_check(&cfg, err, sizeof err), LG_OK);
+    cfg = good;
+    cfg.mode = LG_MODE_LIVE; /* the examples trade paper only */
+    assert_int_equal(lg_config_check(&cfg, err, sizeof err), LG_EINVAL);
+    assert_non_null(strstr(err, "[strategy.ema] enabled"));
+    cfg.ema_on = cfg.condor_on = 0;
     assert_int_equal(lg_config_check(&cfg, err, sizeof err), LG_EAUTH);
     assert_non_null(strstr(err, "api_key"));
     lg_strlcpy(cfg.api_key, "kitekey", sizeof cfg.api_key);
