@@ -73,11 +73,14 @@ const lg_engine_config_t *lg_harness_engine_config(const lg_harness_t *h);
 uint32_t lg_harness_token(const lg_harness_t *h, const char *underlying, lg_kind_t kind,
                           int strike_rupees);
 
+/* Ticks of an instrument from now on (a submission's legs are subscribed by it). */
+void lg_harness_subscribe(lg_harness_t *h, uint32_t token);
+
 /* Scripted inputs; returns the script index of the submission. */
 int lg_harness_submit_at(lg_harness_t *h, lg_ns_t at, const lg_group_spec_t *spec);
 void lg_harness_control_at(lg_harness_t *h, lg_ns_t at, lg_control_op_t op, int submission);
 /* A strategy's intent instead of a group: the risk engine sizes it (the submission's
- * group is what it became). */
+ * group is what it became). A decision_price of 0 is the market when it is stepped. */
 int lg_harness_intent_at(lg_harness_t *h, lg_ns_t at, const lg_intent_t *it);
 /* Any event at a time (a lost session, a margin snapshot, ...). */
 void lg_harness_event_at(lg_harness_t *h, lg_ns_t at, const lg_event_t *ev);
@@ -150,11 +153,18 @@ void lg_harness_stats(const lg_harness_t *h, lg_harness_stats_t *s);
 
 /* ---- deterministic simulation ---------------------------------------------------- */
 
+/* The example strategies' part of a seed (dst_strat.c). */
+typedef struct lg_dst_strat_stats {
+    uint32_t intents, groups, refused, exits;
+} lg_dst_strat_stats_t;
+
 typedef struct lg_dst_result {
     bool ok;
     char failure[320];
     lg_harness_stats_t stats;
     uint32_t groups;
+    bool strategies;              /* the example strategies traded in this world */
+    lg_dst_strat_stats_t strat;
 } lg_dst_result_t;
 
 /* One seed of the random hostile scenario. policy < 0: chosen by the seed.
@@ -164,8 +174,11 @@ typedef struct lg_dst_result {
  * LG_DST_CRASH: a smaller world (1–12 groups, ticks every 250 ms) that crashes 1–3
  * times, a fifth of them losing the database; every step is journaled (to `journal`,
  * or a temporary file removed afterwards) and invariants 3, 5 and 7 are checked across
- * the restarts, with the journal's replay for invariant 8. */
-enum { LG_DST_VERBOSE = 1, LG_DST_MEASURE = 2, LG_DST_CRASH = 4 };
+ * the restarts, with the journal's replay for invariant 8.
+ * In three worlds in ten without crashes (every one with LG_DST_STRATEGIES) the two
+ * example strategies (strategies.h) trade too, with random parameters, fed the
+ * simulated ticks: their intents are submissions like the script's. */
+enum { LG_DST_VERBOSE = 1, LG_DST_MEASURE = 2, LG_DST_CRASH = 4, LG_DST_STRATEGIES = 8 };
 void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
                      lg_dst_result_t *r);
 extern const char *const lg_dst_invariants;

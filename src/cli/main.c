@@ -1,7 +1,7 @@
 /*
  * main.c — the `legato` command.
  *
- *   legato dst [--seeds N] [--start S] [--seed S] [--policy P] [--crash] [--verbose]
+ *   legato dst [--seeds N] [--start S] [--seed S] [--policy P] [--crash] [--strategies] [--verbose]
  *       deterministic simulation over seeds; a failing seed prints the one command
  *       that replays it
  *   legato replay FILE
@@ -29,6 +29,7 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: legato <command> [options]\n"
             "  dst [--seeds N] [--start S] [--seed S] [--policy ratchet|protection_first|naive] [--crash] [--verbose]\n"
+            "      [--strategies]     (the example strategies trade in every world, not three in ten)\n"
             "      [--journal FILE]   (with --seed: write every step to a SQLite journal)\n"
             "  replay FILE            re-run a journal through the engine; print the first divergence\n"
             "  sim [--port 8765] [--seed 1] [--api-key K] [--access-token T] [--host 127.0.0.1]\n"
@@ -50,7 +51,7 @@ static int parse_u64(const char *s, uint64_t *v) {
 
 typedef struct dst_args {
     uint64_t start, seeds;
-    int policy, verbose, crash;
+    int policy, verbose, crash, strategies;
     const char *journal;
 } dst_args_t;
 
@@ -61,6 +62,7 @@ static int dst_parse(int argc, char **argv, dst_args_t *a) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(o, "--verbose") == 0) { a->verbose = 1; continue; }
         if (strcmp(o, "--crash") == 0) { a->crash = 1; continue; }
+        if (strcmp(o, "--strategies") == 0) { a->strategies = 1; continue; }
         if (v == NULL) { fprintf(stderr, "legato dst: %s needs a value\n", o); return -1; }
         i++;
         if (strcmp(o, "--seeds") == 0 && parse_u64(v, &a->seeds) == 0) continue;
@@ -92,7 +94,9 @@ static int cmd_dst(int argc, char **argv) {
     uint64_t failures = 0, groups = 0, emergencies = 0, halts = 0, events = 0;
     uint64_t restarts = 0, lost = 0, adopted = 0, rebuilt = 0, disk = 0;
     uint64_t sized = 0, refused = 0, stops = 0, stop_orders = 0, risk_halts = 0;
-    int flags = (a.verbose ? LG_DST_VERBOSE : 0) | (a.crash ? LG_DST_CRASH : 0);
+    uint64_t s_worlds = 0, s_intents = 0, s_groups = 0, s_exits = 0;
+    int flags = (a.verbose ? LG_DST_VERBOSE : 0) | (a.crash ? LG_DST_CRASH : 0) |
+                (a.strategies ? LG_DST_STRATEGIES : 0);
     for (uint64_t s = a.start; s < a.start + a.seeds; s++) {
         lg_dst_result_t r;
         lg_dst_run_seed(s, a.policy, flags, a.journal, &r);
@@ -110,10 +114,15 @@ static int cmd_dst(int argc, char **argv) {
         stops += r.stats.stops_armed;
         stop_orders += r.stats.stop_orders;
         risk_halts += r.stats.risk_halts;
+        s_worlds += r.strategies;
+        s_intents += r.strat.intents;
+        s_groups += r.strat.groups;
+        s_exits += r.strat.exits;
         if (r.ok) continue;
         failures++;
-        printf("dst: seed %llu FAILED: %s\n  replay: build/legato dst%s --seed %llu%s%s --verbose\n",
-               (unsigned long long)s, r.failure, a.crash ? " --crash" : "", (unsigned long long)s,
+        printf("dst: seed %llu FAILED: %s\n  replay: build/legato dst%s%s --seed %llu%s%s --verbose\n",
+               (unsigned long long)s, r.failure, a.crash ? " --crash" : "",
+               a.strategies ? " --strategies" : "", (unsigned long long)s,
                a.policy >= 0 ? " --policy " : "",
                a.policy >= 0 ? lg_policy_name((lg_policy_t)a.policy) : "");
         if (failures >= 10) break;
@@ -130,6 +139,10 @@ static int cmd_dst(int argc, char **argv) {
            "session\n",
            (unsigned long long)sized, (unsigned long long)refused, (unsigned long long)stops,
            (unsigned long long)stop_orders, (unsigned long long)risk_halts);
+    printf("dst: example strategies traded in %llu worlds: %llu intents, %llu groups made, "
+           "%llu exits asked\n",
+           (unsigned long long)s_worlds, (unsigned long long)s_intents, (unsigned long long)s_groups,
+           (unsigned long long)s_exits);
     if (a.crash)
         printf("dst: %llu crashes recovered (%llu with the database lost): %llu orders adopted "
                "into journaled groups, %llu groups rebuilt from the order book; %llu disk-fault "

@@ -94,7 +94,6 @@ int lg_harness_add_banknifty(lg_harness_t *h) {
                                  600, 0.16);
 }
 
-static void subscribe(lg_harness_t *h, uint32_t token);
 static void prime_token(lg_harness_t *h, uint32_t tok);
 
 int lg_harness_start(lg_harness_t *h) {
@@ -106,7 +105,7 @@ int lg_harness_start(lg_harness_t *h) {
     if (h->cfg.journal != NULL && (rc = lg_h_open_journal(h, true)) != LG_OK) return rc;
     lg_h_plan_crashes(h);
     for (uint32_t i = 0; i < h->master.n; i++)
-        if (h->master.items[i].kind == LG_KIND_FUT) subscribe(h, h->master.items[i].token);
+        if (h->master.items[i].kind == LG_KIND_FUT) lg_harness_subscribe(h, h->master.items[i].token);
     lg_h_prime(h);
     return h->failed ? LG_EMISMATCH : LG_OK;
 }
@@ -174,7 +173,7 @@ static void script_add(lg_harness_t *h, lg_h_script_t it) {
 }
 
 /* Ticks for an instrument from now on (once each). */
-static void subscribe(lg_harness_t *h, uint32_t token) {
+void lg_harness_subscribe(lg_harness_t *h, uint32_t token) {
     for (uint32_t k = 0; k < h->n_tokens; k++)
         if (h->tokens[k] == token) return;
     if (h->n_tokens == LG_H_MAX_TOKENS) {
@@ -190,7 +189,7 @@ int lg_harness_submit_at(lg_harness_t *h, lg_ns_t at, const lg_group_spec_t *spe
     LG_ASSERT(h->n_subs < LG_H_MAX_SUBS);
     for (uint32_t i = 0; i < spec->n_legs && i < LG_MAX_LEGS; i++)
         if (lg_instruments_find(&h->master, spec->legs[i].token) != NULL)
-            subscribe(h, spec->legs[i].token);
+            lg_harness_subscribe(h, spec->legs[i].token);
     int sub = (int)h->n_subs++;
     h->subs[sub].spec = *spec;
     h->subs[sub].exit_hold = -1;
@@ -387,7 +386,8 @@ static void run_script(lg_harness_t *h) {
     if (it.kind == 0 && h->subs[it.sub].is_intent) {
         ev.kind = LG_EV_INTENT;
         ev.u.intent = h->subs[it.sub].intent;
-        ev.u.intent.decision_price = intent_price(h, &ev.u.intent);
+        if (ev.u.intent.decision_price == 0) /* not given: the market now */
+            ev.u.intent.decision_price = intent_price(h, &ev.u.intent);
     } else if (it.kind == 0) {
         ev.kind = LG_EV_GROUP_SUBMIT;
         ev.u.submit = h->subs[it.sub].spec;
@@ -533,7 +533,8 @@ bool lg_harness_settled(const lg_harness_t *h) {
         if (!s->submitted) return false;
         if (s->group == 0) continue;
         lg_group_view_t v;
-        if (lg_engine_group(h->eng, s->group, &v) != LG_OK) return false;
+        /* gone: its slot was reused, which the pool does only to finished groups */
+        if (lg_engine_group(h->eng, s->group, &v) != LG_OK) continue;
         if (v.state != LG_GS_HEDGED && v.state != LG_GS_EMERGENCY_HEDGED &&
             v.state != LG_GS_CLOSED && v.state != LG_GS_REJECTED)
             return false;

@@ -7,6 +7,7 @@
 #define LEGATO_HARNESS_INT_H
 
 #include "legato/harness.h"
+#include "legato/numeric.h"
 #include "legato/recover.h"
 #include "legato/runner.h"
 #include "legato/store.h"
@@ -142,6 +143,12 @@ void lg_h_check_tags_known(lg_harness_t *h);
 /* check.c */
 void lg_h_check_exchange(lg_harness_t *h);
 void lg_h_fail(lg_harness_t *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The example strategies on the harness's observer (dst_strat.c). */
+typedef struct lg_dst_strat lg_dst_strat_t;
+int lg_dst_strat_create(lg_harness_t *h, lg_rng_t *r, lg_dst_strat_t **out);
+void lg_dst_strat_stats(const lg_dst_strat_t *s, lg_dst_strat_stats_t *st);
+void lg_dst_strat_destroy(lg_dst_strat_t *s);
 void lg_h_check_step(lg_harness_t *h, lg_tstate_t before, const lg_out_t *out);
 void lg_h_check_place(lg_harness_t *h, const lg_cmd_t *c);
 uint64_t lg_h_hash_cmds(uint64_t h, const lg_out_t *out);
