@@ -46,6 +46,7 @@ typedef struct lg_daemon_config {
     /* [broker] (live) */
     char rest_root[LG_CONFIG_URL_MAX], ws_root[LG_CONFIG_URL_MAX];
     char secrets_file[LG_CONFIG_PATH_MAX];
+    char freeze_file[LG_CONFIG_PATH_MAX]; /* freeze quantities per underlying (live) */
     char api_key[LG_CONFIG_SECRET_MAX], access_token[LG_CONFIG_SECRET_MAX];
     /* [paper] */
     uint64_t paper_seed;

@@ -24,6 +24,7 @@
 #ifndef LEGATO_LIVE_H
 #define LEGATO_LIVE_H
 
+#include "legato/recover.h"
 #include "legato/runner.h"
 
 #include <uv.h>
@@ -64,6 +65,12 @@ int lg_live_event(lg_live_t *l, const lg_event_t *ev);
 int lg_live_submit(lg_live_t *l, const lg_group_spec_t *spec, uint32_t *group);
 /* An intent, the same way (the risk engine sizes it). */
 int lg_live_intent(lg_live_t *l, const lg_intent_t *it, uint32_t *group);
+
+/* After a restart, before anything else is stepped: reconciles the engine (rebuilt by
+ * lg_recover_replay) with the broker's book (recover.h), every step journaled, in one
+ * commit; the engine's next wake-up armed. LG_OK or LG_EMISMATCH (trading HALTED) as
+ * lg_recover_reconcile returns. */
+int lg_live_reconcile(lg_live_t *l, const lg_book_t *book, lg_recovery_t *rep);
 
 typedef struct lg_live_stats {
     uint64_t steps, commits, sent, send_refused, timers;

@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PAPER_KEY "legato_paper"
+#define PAPER_TOKEN "legato_paper_token"
+
 struct lg_daemon {
     lg_daemon_config_t cfg;
     uv_loop_t *loop;
@@ -32,6 +35,9 @@ struct lg_daemon {
     uv_timer_t summary;
     bool summary_on, stopped;
     const lg_instruments_t *master;
+    lg_instruments_t own;       /* live: the journal's or Kite's master */
+    bool own_master, recovering; /* recovering: a live journal with events to continue */
+    lg_engine_config_t ec;      /* the engine configuration in force */
     char token[80];
     bool capture;               /* an API call is stepping: keep its refusal's text */
     char refusal[LG_ALERT_TEXT_MAX];
@@ -191,49 +197,118 @@ static int fail(char *err, size_t cap, int rc, const char *fmt, ...) {
     return rc;
 }
 
-/* The broker: the simulator in-process (paper) or Kite; the port towards it. */
-static int start_broker(lg_daemon_t *d, char *err, size_t cap) {
-    char rest[96], ws[96];
-    const char *key = "legato_paper", *tok = "legato_paper_token";
-    if (d->cfg.mode == LG_MODE_LIVE)
-        return fail(err, cap, LG_ESTATE, "[daemon] mode = live: the daemon does not fetch Kite's "
-                    "instrument master yet; run paper mode");
-    lg_simd_config_t sc;
-    lg_simd_config_default(&sc);
-    sc.port = 0;
-    sc.seed = d->cfg.paper_seed;
-    sc.api_key = key;
-    sc.access_token = tok;
-    int rc = lg_simd_start(d->loop, &sc, &d->sim);
-    if (rc != LG_OK) return fail(err, cap, rc, "paper exchange: cannot listen on 127.0.0.1");
-    snprintf(rest, sizeof rest, "http://127.0.0.1:%d", lg_simd_port(d->sim));
-    snprintf(ws, sizeof ws, "ws://127.0.0.1:%d/ws", lg_simd_port(d->sim));
-    d->master = lg_simd_master(d->sim);
-    lg_port_config_t pc = {.loop = d->loop, .rest_root = rest, .ws_root = ws, .api_key = key,
-                           .access_token = tok, .master = d->master, .on_event = on_event,
-                           .on_alert = on_alert, .ud = d};
-    rc = lg_port_create(&pc, &d->port);
-    return rc == LG_OK ? LG_OK : fail(err, cap, rc, "broker port: %s", lg_strerror(rc));
-}
-
-static int start_engine(lg_daemon_t *d, char *err, size_t cap) {
-    lg_engine_config_t ec = d->cfg.engine;
-    uint64_t t0 = uv_hrtime();
-    ec.clock_offset_ns = lg_live_unix_now();
-    int rc = lg_engine_create(&ec, d->master, &d->eng);
-    if (rc != LG_OK) return fail(err, cap, rc, "engine: the configuration is refused (%s)", lg_strerror(rc));
-    rc = lg_daemon_journal_aside(d->cfg.db_path, err, cap);
+/* The journal: a paper start begins a new one (the earlier one set aside); a live start
+ * continues its own, and one with events in it is a restart to recover. */
+static int open_journal(lg_daemon_t *d, char *err, size_t cap) {
+    int rc = d->cfg.mode == LG_MODE_PAPER ? lg_daemon_journal_aside(d->cfg.db_path, err, cap) : LG_OK;
     if (rc != LG_OK) return rc;
     char serr[160];
     rc = lg_store_open(d->cfg.db_path, (lg_durability_t)d->cfg.durability, &d->store, serr, sizeof serr);
     if (rc != LG_OK) return fail(err, cap, rc, "journal %s: %s", d->cfg.db_path, serr);
-    rc = lg_store_save_setup(d->store, d->master, &ec);
-    if (rc != LG_OK) return fail(err, cap, rc, "journal %s: cannot save the setup (%s)", d->cfg.db_path, lg_strerror(rc));
+    uint64_t seq = 0, step = 0;
+    lg_store_last(d->store, &seq, &step);
+    d->recovering = d->cfg.mode == LG_MODE_LIVE && seq > 0;
+    return LG_OK;
+}
+
+/* The instruments: the simulator's (paper); on a live restart the journal's (its groups
+ * name them, its replay needs them); else Kite's master, fetched. */
+static int setup_master(lg_daemon_t *d, char *err, size_t cap) {
+    if (d->cfg.mode == LG_MODE_PAPER) {
+        lg_simd_config_t sc;
+        lg_simd_config_default(&sc);
+        sc.port = 0;
+        sc.seed = d->cfg.paper_seed;
+        sc.api_key = PAPER_KEY;
+        sc.access_token = PAPER_TOKEN;
+        int rc = lg_simd_start(d->loop, &sc, &d->sim);
+        if (rc != LG_OK) return fail(err, cap, rc, "paper exchange: cannot listen on 127.0.0.1");
+        d->master = lg_simd_master(d->sim);
+        d->ec = d->cfg.engine;
+        return LG_OK;
+    }
+    int rc = LG_OK;
+    if (d->recovering) {
+        char serr[200];
+        rc = lg_store_load_setup(d->store, &d->own, &d->ec, serr, sizeof serr);
+        if (rc != LG_OK) return fail(err, cap, rc, "journal %s: %s", d->cfg.db_path, serr);
+        lg_engine_config_t now_cfg = d->cfg.engine;
+        now_cfg.clock_offset_ns = d->ec.clock_offset_ns;
+        if (memcmp(&d->ec, &now_cfg, sizeof d->ec) != 0)
+            lg_daemon_log(d, LG_ALERT_WARN, 0, "restart: the journal's [engine] [risk] [stop] settings "
+                          "stay in force; changed ones apply to a new journal");
+    } else {
+        rc = lg_daemon_fetch_master(&d->cfg, &d->own, err, cap);
+        d->ec = d->cfg.engine;
+    }
+    if (rc != LG_OK) return rc;
+    d->own_master = true;
+    d->master = &d->own;
+    return LG_OK;
+}
+
+/* The port: towards the in-process simulator (paper) or the configured broker. */
+static int start_port(lg_daemon_t *d, char *err, size_t cap) {
+    char rest[96], ws[96];
+    lg_port_config_t pc = {.loop = d->loop, .rest_root = d->cfg.rest_root, .ws_root = d->cfg.ws_root,
+                           .api_key = d->cfg.api_key, .access_token = d->cfg.access_token,
+                           .master = d->master, .on_event = on_event, .on_alert = on_alert, .ud = d};
+    if (d->cfg.mode == LG_MODE_PAPER) {
+        snprintf(rest, sizeof rest, "http://127.0.0.1:%d", lg_simd_port(d->sim));
+        snprintf(ws, sizeof ws, "ws://127.0.0.1:%d/ws", lg_simd_port(d->sim));
+        pc.rest_root = rest;
+        pc.ws_root = ws;
+        pc.api_key = PAPER_KEY;
+        pc.access_token = PAPER_TOKEN;
+    }
+    int rc = lg_port_create(&pc, &d->port);
+    return rc == LG_OK ? LG_OK : fail(err, cap, rc, "broker port: %s", lg_strerror(rc));
+}
+
+/* The engine: new, or rebuilt from the journal on a restart, its clock going on from the
+ * journal's (the engine's time is wall time since its first start). */
+static int start_engine(lg_daemon_t *d, char *err, size_t cap) {
+    uint64_t t0 = uv_hrtime();
+    int rc;
+    if (d->recovering) {
+        lg_recovery_t rep;
+        rc = lg_recover_replay(d->store, &d->ec, d->master, &d->eng, &rep);
+        if (rc != LG_OK) return fail(err, cap, rc, "journal %s: replay: %s", d->cfg.db_path, rep.report);
+        t0 -= (uint64_t)(lg_live_unix_now() - d->ec.clock_offset_ns);
+        lg_daemon_log(d, LG_ALERT_WARN, 0, "restart: %llu journaled events replayed from %s",
+                      (unsigned long long)rep.replayed, d->cfg.db_path);
+    } else {
+        d->ec.clock_offset_ns = lg_live_unix_now();
+        rc = lg_engine_create(&d->ec, d->master, &d->eng);
+        if (rc != LG_OK) return fail(err, cap, rc, "engine: the configuration is refused (%s)", lg_strerror(rc));
+        rc = lg_store_save_setup(d->store, d->master, &d->ec);
+        if (rc != LG_OK) return fail(err, cap, rc, "journal %s: cannot save the setup (%s)", d->cfg.db_path, lg_strerror(rc));
+    }
     lg_live_config_t lc = {.loop = d->loop, .engine = d->eng, .store = d->store,
                            .send = lg_port_send, .broker = d->port, .on_alert = on_alert,
                            .on_records = on_records, .ud = d, .t0_hrtime = t0};
     rc = lg_live_create(&lc, &d->live);
     return rc == LG_OK ? LG_OK : fail(err, cap, rc, "live shell: %s", lg_strerror(rc));
+}
+
+/* A restart: the broker's book against the replayed engine before anything is traded.
+ * Something unexplained halts trading (a person must look) but the daemon serves on. */
+static int reconcile(lg_daemon_t *d, char *err, size_t cap) {
+    if (!d->recovering) return LG_OK;
+    lg_daemon_book_t b;
+    int rc = lg_daemon_fetch_book(&d->cfg, &b, err, cap);
+    if (rc != LG_OK) return rc;
+    lg_recovery_t rep;
+    memset(&rep, 0, sizeof rep);
+    rc = lg_live_reconcile(d->live, &b.book, &rep);
+    lg_daemon_book_free(&b);
+    if (rc != LG_OK && rc != LG_EMISMATCH) return fail(err, cap, rc, "restart: reconciliation: %s", lg_strerror(rc));
+    lg_daemon_log(d, rc == LG_OK ? LG_ALERT_WARN : LG_ALERT_CRITICAL, 0,
+                  "restart: reconciled with the broker: %u orders updated, %u adopted, %u groups "
+                  "rebuilt, %u missing, %u unexplained%s%s", rep.updated, rep.adopted, rep.rebuilt,
+                  rep.missing, rep.unexplained, rep.unexplained ? ": trading HALTED: " : "",
+                  rep.unexplained ? rep.report : "");
+    return LG_OK;
 }
 
 static int start_api(lg_daemon_t *d, char *err, size_t cap) {
@@ -275,8 +350,11 @@ int lg_daemon_start(uv_loop_t *loop, const lg_daemon_config_t *cfg, lg_daemon_t 
     d->loop = loop;
     int rc = lg_daemon_dir(cfg->data_dir, err, errcap);
     if (rc == LG_OK) rc = lg_daemon_token(cfg->token_file, true, d->token, sizeof d->token, err, errcap);
-    if (rc == LG_OK) rc = start_broker(d, err, errcap);
+    if (rc == LG_OK) rc = open_journal(d, err, errcap);
+    if (rc == LG_OK) rc = setup_master(d, err, errcap);
+    if (rc == LG_OK) rc = start_port(d, err, errcap);
     if (rc == LG_OK) rc = start_engine(d, err, errcap);
+    if (rc == LG_OK) rc = reconcile(d, err, errcap);
     if (rc == LG_OK) rc = start_api(d, err, errcap);
     if (rc == LG_OK) rc = prime(d, err, errcap);
     if (rc == LG_OK) rc = lg_dstrat_start(d, loop, cfg, d->master, d->live, d->eng, &d->strat, err, errcap);
@@ -321,6 +399,7 @@ void lg_daemon_free(lg_daemon_t *d) {
     lg_api_destroy(d->api);
     if (d->store != NULL) lg_store_close(d->store);
     if (d->eng != NULL) lg_engine_destroy(d->eng);
+    if (d->own_master) lg_instruments_free(&d->own);
     free(d);
 }
 

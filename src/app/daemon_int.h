@@ -7,6 +7,7 @@
 
 #include "legato/daemon.h"
 #include "legato/live.h"
+#include "legato/recover.h"
 #include "legato/strategies.h"
 
 /* The data directory and its parents, mode 0700 when made; LG_EIO naming the path. */
@@ -24,6 +25,18 @@ void lg_daemon_log(lg_daemon_t *d, int level, uint32_t group, const char *fmt, .
 #define lg_daemon_capture(d, step, err, cap) (lg_daemon_capture_begin(d), lg_daemon_capture_end(d, (step), err, cap))
 void lg_daemon_capture_begin(lg_daemon_t *d);
 int lg_daemon_capture_end(lg_daemon_t *d, int rc, char *err, size_t cap);
+
+/* Live mode's start-up questions to the broker (daemon_live.c), blocking. The master:
+ * GET /instruments/NFO with [broker] freeze_file; m initialised on success. */
+int lg_daemon_fetch_master(const lg_daemon_config_t *cfg, lg_instruments_t *m, char *err, size_t cap);
+typedef struct lg_daemon_book {
+    lg_book_t book; /* points into the two arrays */
+    lg_adopt_t *orders;
+    lg_position_row_t *positions;
+} lg_daemon_book_t;
+/* GET /orders and GET /portfolio/positions, decoded. */
+int lg_daemon_fetch_book(const lg_daemon_config_t *cfg, lg_daemon_book_t *b, char *err, size_t cap);
+void lg_daemon_book_free(lg_daemon_book_t *b);
 
 /* The example strategies in the daemon (daemon_strat.c). */
 typedef struct lg_dstrat lg_dstrat_t;

@@ -207,6 +207,18 @@ int lg_live_intent(lg_live_t *l, const lg_intent_t *it, uint32_t *group) {
     return new_group(l, &ev, group);
 }
 
+int lg_live_reconcile(lg_live_t *l, const lg_book_t *book, lg_recovery_t *rep) {
+    LG_ASSERT(l != NULL && book != NULL && rep != NULL && !l->in_batch && !l->closing);
+    lg_ns_t now = lg_live_now(l);
+    l->last_now = now;
+    lg_out_reset(&l->out);
+    int rc = lg_recover_reconcile(l->runner, l->cfg.engine, book, now, &l->out, rep);
+    l->st.last_status = rc;
+    alerts(l);
+    arm(l);
+    return rc;
+}
+
 void lg_live_stats(const lg_live_t *l, lg_live_stats_t *s) {
     *s = l->st;
 }
