@@ -85,7 +85,9 @@ typedef struct lg_engine_config {
     lg_ns_t order_silence_ns;     /* query an order silent this long */
     lg_ns_t positions_check_ns;   /* retry interval of the HEDGED positions check */
     uint16_t positions_checks;    /* checks before a mismatch is reported */
-    lg_ns_t finished_retain_ns;   /* keep finished groups this long before reuse */
+    lg_ns_t finished_retain_ns;   /* keep finished groups this long before reuse (a group
+                                     REJECTED before sending anything: until its slot
+                                     comes round again) */
     int8_t risk_off;              /* 1: no margin, greeks or pre-trade limits (tests of the
                                      lifecycle alone; the daemon refuses it) */
     lg_ns_t greeks_watch_ns;      /* portfolio greeks re-checked on ticks at most this often */

@@ -128,16 +128,24 @@ static void group_release_slot(lg_engine_t *e, lg_group_t *g) {
     g->enter_pos = LG_NO_INDEX;
 }
 
-/* Finds a slot for a new group: slot = id % max_groups, free or holding a group that
- * finished long enough ago. Bounded by one pass over the pool. */
+/* A slot a new group may take: free, holding a group that finished long enough ago, or
+ * one refused before it sent anything (REJECTED with no order: nothing to keep for the
+ * broker, and refusals retried in a loop must not fill the pool). */
+static bool reusable(const lg_engine_t *e, const lg_group_t *g) {
+    if (g->id == 0) return true;
+    if (!lg_group_finished(g)) return false;
+    return e->now - g->finished_ns >= e->cfg.finished_retain_ns ||
+           (g->state == LG_GS_REJECTED && g->n_orders == 0);
+}
+
+/* Finds a slot for a new group: slot = id % max_groups, as reusable says. Bounded by
+ * one pass over the pool. */
 lg_group_t *lg_eng_group_alloc(lg_engine_t *e) {
     for (uint32_t i = 0; i < e->cfg.max_groups; i++) {
         uint32_t id = e->next_group_id++;
         if (id == 0) id = e->next_group_id++;
         lg_group_t *g = &e->groups[id % e->cfg.max_groups];
-        bool reusable = g->id == 0 || (lg_group_finished(g) &&
-                                       e->now - g->finished_ns >= e->cfg.finished_retain_ns);
-        if (!reusable) continue;
+        if (!reusable(e, g)) continue;
         if (g->id != 0) group_release_slot(e, g);
         g->id = id;
         return g;
@@ -150,9 +158,7 @@ lg_group_t *lg_eng_group_alloc(lg_engine_t *e) {
 lg_group_t *lg_eng_group_alloc_id(lg_engine_t *e, uint32_t id) {
     LG_ASSERT(id != 0);
     lg_group_t *g = &e->groups[id % e->cfg.max_groups];
-    bool reusable = g->id == 0 || (lg_group_finished(g) &&
-                                   e->now - g->finished_ns >= e->cfg.finished_retain_ns);
-    if (!reusable) return NULL;
+    if (!reusable(e, g)) return NULL;
     if (g->id != 0) group_release_slot(e, g);
     g->id = id;
     if (e->next_group_id <= id) e->next_group_id = id + 1;

@@ -245,6 +245,27 @@ static void test_pool_full(void **st) {
     fx_free(f);
 }
 
+/* Refusals retried in a loop do not fill the pool: a group REJECTED before it sent
+ * anything gives its slot to the next group, while one that traded is kept. */
+static void test_refusals_do_not_fill_pool(void **st) {
+    (void)st;
+    fx_t *f = fx_new(2);
+    uint32_t kept = submit(f, call_spread(650));
+    assert_true(kept != 0);
+    lg_event_t bad = {.kind = LG_EV_GROUP_SUBMIT};
+    bad.u.submit = call_spread(100); /* not whole lots: REJECTED, nothing sent */
+    for (int i = 0; i < 10; i++) {
+        assert_int_not_equal(step(f, &bad), LG_OK);
+        assert_int_equal(f->out.n_cmds, 0);
+    }
+    uint32_t next = submit(f, call_spread(650));
+    assert_true(next != 0);
+    lg_gstate_t gs;
+    assert_int_equal(lg_engine_group_state(f->e, kept, &gs), LG_OK); /* still there */
+    assert_int_equal(lg_engine_group_state(f->e, next, &gs), LG_OK);
+    fx_free(f);
+}
+
 static void test_halted_refuses_risk(void **st) {
     (void)st;
     fx_t *f = fx_new(8);
@@ -341,6 +362,7 @@ int main(void) {
         cmocka_unit_test(test_ratchet_flow),       cmocka_unit_test(test_unknown_order),
         cmocka_unit_test(test_overfill_and_bad_price), cmocka_unit_test(test_idempotent_updates),
         cmocka_unit_test(test_bad_specs),          cmocka_unit_test(test_pool_full),
+        cmocka_unit_test(test_refusals_do_not_fill_pool),
         cmocka_unit_test(test_halted_refuses_risk), cmocka_unit_test(test_reject_unwinds),
         cmocka_unit_test(test_lookup_miss_twice),
     };
