@@ -82,4 +82,8 @@ typedef struct lg_api_stats {
 } lg_api_stats_t;
 void lg_api_stats(const lg_api_t *a, lg_api_stats_t *s);
 
+/* The bearer check of every request, for the daemon's other doors (the event
+ * stream): "Bearer <token>", compared in constant time. */
+bool lg_api_authorized(const lg_api_t *a, const char *authorization);
+
 #endif

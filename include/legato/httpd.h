@@ -61,6 +61,9 @@ typedef struct lg_httpd_cbs {
      * or the callback's own buffer, copied before return). May be NULL: 404. */
     int (*on_ws_open)(void *ud, lg_http_conn_t *c, const lg_http_req_t *r,
                       const char **body, size_t *body_len, const char **content_type);
+    /* The 101 has been written: the connection is a WebSocket and may be sent to (a
+     * greeting). May be NULL. */
+    void (*on_ws_ready)(void *ud, lg_http_conn_t *c);
     /* A complete WebSocket message (text or binary). May be NULL. */
     void (*on_ws_message)(void *ud, lg_http_conn_t *c, lg_ws_op_t op, const uint8_t *p,
                           size_t n);

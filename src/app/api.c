@@ -87,6 +87,10 @@ static bool token_ok(const lg_api_t *a, const char *auth) {
     return diff == 0;
 }
 
+bool lg_api_authorized(const lg_api_t *a, const char *authorization) {
+    return a != NULL && token_ok(a, authorization);
+}
+
 /* One request from the bucket; false when it is empty. */
 static bool rate_ok(lg_api_t *a, lg_ns_t now, uint32_t *retry_s) {
     if (a->bucket_at != INT64_MIN && now > a->bucket_at)

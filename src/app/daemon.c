@@ -32,6 +32,7 @@ struct lg_daemon {
     lg_api_t *api;
     lg_httpd_t *httpd;
     lg_dstrat_t *strat;
+    lg_devents_t *events;
     uv_timer_t summary;
     bool summary_on, stopped;
     const lg_instruments_t *master;
@@ -71,6 +72,7 @@ static void on_alert(void *ud, const lg_alert_t *a) {
     lg_daemon_t *d = ud;
     if (d->capture && a->level >= LG_ALERT_WARN) lg_strlcpy(d->refusal, a->text, sizeof d->refusal);
     lg_daemon_log(d, (int)a->level, a->group, "%s", a->text);
+    lg_devents_alert(d->events, (int)a->level, a->group, a->text);
 }
 
 static void on_event(void *ud, const lg_event_t *ev) {
@@ -83,6 +85,7 @@ static void on_event(void *ud, const lg_event_t *ev) {
 static void on_records(void *ud, const lg_record_t *recs, uint32_t n) {
     lg_daemon_t *d = ud;
     lg_dstrat_records(d->strat, recs, n);
+    lg_devents_records(d->events, recs, n);
 }
 
 /* ---- the API's operations: through the live shell, journaled -------------------------- */
@@ -124,6 +127,9 @@ static size_t daemon_metrics(void *ud, char *buf, size_t cap) {
     lg_strat_host_stats_t ss;
     lg_live_stats(d->live, &ls);
     lg_dstrat_stats(d->strat, &ss);
+    uint32_t listeners = 0;
+    uint64_t ev_sent = 0, ev_dropped = 0;
+    lg_devents_counts(d->events, &listeners, &ev_sent, &ev_dropped);
     int k = snprintf(buf, cap,
                      "# HELP legato_orders_sent_total commands handed to the broker port\n"
                      "# TYPE legato_orders_sent_total counter\nlegato_orders_sent_total %llu\n"
@@ -136,10 +142,15 @@ static size_t daemon_metrics(void *ud, char *buf, size_t cap) {
                      "# HELP legato_strategy_refused_total strategy intents the engine refused\n"
                      "# TYPE legato_strategy_refused_total counter\nlegato_strategy_refused_total %llu\n"
                      "# HELP legato_strategy_bars_total bars built from ticks\n"
-                     "# TYPE legato_strategy_bars_total counter\nlegato_strategy_bars_total %llu\n",
+                     "# TYPE legato_strategy_bars_total counter\nlegato_strategy_bars_total %llu\n"
+                     "# HELP legato_event_listeners event stream listeners\n"
+                     "# TYPE legato_event_listeners gauge\nlegato_event_listeners %u\n"
+                     "# HELP legato_events_sent_total event stream messages sent\n"
+                     "# TYPE legato_events_sent_total counter\nlegato_events_sent_total %llu\n",
                      (unsigned long long)ls.sent, (unsigned long long)ls.commits,
                      (unsigned long long)d->logged[LG_ALERT_CRITICAL], (unsigned long long)ss.intents,
-                     (unsigned long long)ss.refused, (unsigned long long)ss.bars);
+                     (unsigned long long)ss.refused, (unsigned long long)ss.bars, listeners,
+                     (unsigned long long)ev_sent);
     return k < 0 ? cap : (size_t)k;
 }
 
@@ -161,6 +172,24 @@ static void on_request(void *ud, lg_http_conn_t *c, const lg_http_req_t *r) {
     if (rep.status >= 400 && rep.status != 404)
         lg_daemon_log(d, LG_ALERT_INFO, 0, "control API %s %s: %d", r->method, r->path, rep.status);
     lg_api_reply_free(&rep);
+}
+
+static int on_ws_open(void *ud, lg_http_conn_t *c, const lg_http_req_t *r, const char **body,
+                      size_t *len, const char **ctype) {
+    lg_daemon_t *d = ud;
+    int st = lg_devents_open(d->events, c, r, body, len, ctype);
+    if (st != 0) lg_daemon_log(d, LG_ALERT_INFO, 0, "control API event stream %s: %d", r->path, st);
+    return st;
+}
+
+static void on_ws_ready(void *ud, lg_http_conn_t *c) {
+    lg_daemon_t *d = ud;
+    lg_devents_ready(d->events, c);
+}
+
+static void on_conn_close(void *ud, lg_http_conn_t *c) {
+    lg_daemon_t *d = ud;
+    lg_devents_close(d->events, c);
 }
 
 /* ---- summary ----------------------------------------------------------------------------- */
@@ -318,7 +347,10 @@ static int start_api(lg_daemon_t *d, char *err, size_t cap) {
                           .metrics = daemon_metrics};
     int rc = lg_api_create(&ac, &d->api);
     if (rc != LG_OK) return fail(err, cap, rc, "control API: bad settings");
-    lg_httpd_cbs_t cbs = {.on_request = on_request};
+    d->events = lg_devents_create(d->api, d->eng);
+    if (d->events == NULL) return fail(err, cap, LG_ENOMEM, "out of memory");
+    lg_httpd_cbs_t cbs = {.on_request = on_request, .on_ws_open = on_ws_open,
+                          .on_ws_ready = on_ws_ready, .on_close = on_conn_close};
     rc = lg_httpd_start(d->loop, d->cfg.api_host, d->cfg.api_port, &cbs, d, &d->httpd);
     if (rc != LG_OK)
         return fail(err, cap, rc, "[api] listen %s port %d: cannot listen (in use?)", d->cfg.api_host,
@@ -382,7 +414,9 @@ void lg_daemon_stop(lg_daemon_t *d) {
     if (d == NULL || d->stopped) return;
     d->stopped = true;
     if (d->summary_on) uv_close((uv_handle_t *)&d->summary, NULL);
-    if (d->httpd != NULL) lg_httpd_stop(d->httpd);
+    if (d->httpd != NULL) lg_httpd_stop(d->httpd); /* its connections go without on_close: */
+    lg_devents_free(d->events);                     /* so do the listeners */
+    d->events = NULL;
     lg_dstrat_stop(d->strat);
     d->strat = NULL;
     if (d->live != NULL) lg_live_close(d->live);
@@ -397,6 +431,7 @@ void lg_daemon_free(lg_daemon_t *d) {
     if (d == NULL) return;
     LG_ASSERT(d->stopped);
     lg_api_destroy(d->api);
+    lg_devents_free(d->events);
     if (d->store != NULL) lg_store_close(d->store);
     if (d->eng != NULL) lg_engine_destroy(d->eng);
     if (d->own_master) lg_instruments_free(&d->own);

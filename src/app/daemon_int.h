@@ -6,6 +6,7 @@
 #define LEGATO_DAEMON_INT_H
 
 #include "legato/daemon.h"
+#include "legato/httpd.h"
 #include "legato/live.h"
 #include "legato/recover.h"
 #include "legato/strategies.h"
@@ -37,6 +38,22 @@ typedef struct lg_daemon_book {
 /* GET /orders and GET /portfolio/positions, decoded. */
 int lg_daemon_fetch_book(const lg_daemon_config_t *cfg, lg_daemon_book_t *b, char *err, size_t cap);
 void lg_daemon_book_free(lg_daemon_book_t *b);
+
+/* The event stream of the control API (daemon_events.c). */
+#define LG_DEVENTS_MAX 16
+typedef struct lg_devents lg_devents_t;
+typedef struct lg_api lg_api_t;
+lg_devents_t *lg_devents_create(const lg_api_t *api, const lg_engine_t *eng);
+void lg_devents_free(lg_devents_t *e);
+/* httpd's on_ws_open: 0 (a listener now) or the refusal's status with its body. */
+int lg_devents_open(lg_devents_t *e, lg_http_conn_t *c, const lg_http_req_t *r, const char **body,
+                    size_t *len, const char **ctype);
+/* httpd's on_ws_ready: the greeting. */
+void lg_devents_ready(lg_devents_t *e, lg_http_conn_t *c);
+void lg_devents_close(lg_devents_t *e, lg_http_conn_t *c);
+void lg_devents_records(lg_devents_t *e, const lg_record_t *recs, uint32_t n);
+void lg_devents_alert(lg_devents_t *e, int level, uint32_t group, const char *text);
+void lg_devents_counts(const lg_devents_t *e, uint32_t *listeners, uint64_t *sent, uint64_t *dropped);
 
 /* The example strategies in the daemon (daemon_strat.c). */
 typedef struct lg_dstrat lg_dstrat_t;

@@ -59,6 +59,7 @@ void lg_ws_upgrade(lg_http_conn_t *c, const lg_http_req_t *r) {
     LG_ASSERT(n > 0 && (size_t)n < sizeof head);
     c->ws = true;
     lg_net_write(c, head, (size_t)n, NULL, 0);
+    if (c->h->cbs.on_ws_ready != NULL) c->h->cbs.on_ws_ready(c->h->ud, c);
 }
 
 static int send_frame(lg_http_conn_t *c, unsigned op, const void *p, size_t n) {

@@ -378,6 +378,62 @@ static void test_example_strategies(void **state) {
     assert_int_equal(orders_sent(f), sent);
 }
 
+/* Reads event messages until one has every (key, value) of want (string values), up to
+ * n messages; the message into out. */
+static bool ws_until(int fd, const char *const *want, char *out, size_t cap, int n) {
+    for (int i = 0; i < n; i++) {
+        size_t len = 0;
+        int op = tc_ws_read(fd, (uint8_t *)out, cap, &len);
+        if (op != 1) return false;
+        json_t *j = json_loads(out, 0, NULL);
+        bool all = j != NULL;
+        for (int k = 0; all && want[k] != NULL; k += 2) {
+            json_t *v = json_object_get(j, want[k]);
+            char num[24];
+            const char *have = json_is_integer(v) ? (snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v)), num)
+                                                  : json_string_value(v);
+            all = have != NULL && strcmp(have, want[k + 1]) == 0;
+        }
+        json_decref(j);
+        if (all) return true;
+    }
+    return false;
+}
+
+static void test_event_stream(void **state) {
+    fix_t *f = *state;
+    int st = 0;
+    assert_int_equal(tc_ws_open(f->port, "/v1/events", &st), -1);
+    assert_int_equal(st, 401); /* no token */
+    assert_int_equal(tc_ws_open(f->port, "/v1/events?token=0123456789abcdef0123", &st), -1);
+    assert_int_equal(st, 401);
+    char path[160];
+    snprintf(path, sizeof path, "/v1/events?token=%s", f->auth + 7);
+    assert_int_equal(tc_ws_open(f->port, "/v1/nothing", &st), -1);
+    assert_int_equal(st, 404);
+    int fd = tc_ws_open(f->port, path, &st);
+    assert_true(fd >= 0);
+    char msg[4096];
+    const char *const hello[] = {"type", "hello", "trading_state", "ACTIVE", NULL};
+    assert_true(ws_until(fd, hello, msg, sizeof msg, 1));
+    uint32_t id = submit_condor(f);
+    char gid[16];
+    snprintf(gid, sizeof gid, "%u", id);
+    const char *const fill[] = {"type", "fill", "group", gid, NULL};
+    assert_true(ws_until(fd, fill, msg, sizeof msg, 200));
+    const char *const hedged[] = {"type", "group", "group", gid, "to", "HEDGED", NULL};
+    assert_true(ws_until(fd, hedged, msg, sizeof msg, 200));
+    tc_resp_t r;
+    assert_int_equal(req(f, "POST", "/v1/kill", NULL, &r), 200);
+    tc_free(&r);
+    const char *const halted[] = {"type", "trading", "to", "HALTED", NULL};
+    assert_true(ws_until(fd, halted, msg, sizeof msg, 200));
+    const char *const closed[] = {"type", "group", "group", gid, "to", "CLOSED", NULL};
+    assert_true(ws_until(fd, closed, msg, sizeof msg, 400));
+    assert_true(metric(f, "legato_events_sent_total") >= 5);
+    close(fd);
+}
+
 /* A paper start is a new session: the earlier journal is renamed, not reused. */
 static void test_journal_aside(void **state) {
     fix_t *f = *state;
@@ -399,6 +455,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_condor_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_aside, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_example_strategies, setup_strategies, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
