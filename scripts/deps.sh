@@ -3,7 +3,7 @@
 # Idempotent and silent when everything is present. Needs root (or sudo) to install.
 set -euo pipefail
 need=(cmake ninja-build gcc pkg-config libcmocka-dev libsqlite3-dev libjansson-dev clang libclang-rt-14-dev
-      libuv1-dev libcurl4-openssl-dev libwebsockets-dev libwebsockets-evlib-uv libssl-dev)
+      libuv1-dev libcurl4-openssl-dev libwebsockets-dev libwebsockets-evlib-uv libssl-dev python3)
 missing=()
 for p in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
