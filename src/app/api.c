@@ -151,7 +151,11 @@ static void get_group(route_ctx_t *c) {
 
 static void refused(route_ctx_t *c, int rc, const char *err) {
     c->a->st.refused++;
-    reply_error(c->rep, 422, rc, "%s", err[0] ? err : lg_strerror(rc));
+    /* the engine's alert text begins with its code, which the reply carries apart */
+    size_t k = strlen(lg_errname(rc));
+    const char *why = err[0] ? err : lg_strerror(rc);
+    if (strncmp(why, lg_errname(rc), k) == 0 && strncmp(why + k, ": ", 2) == 0) why += k + 2;
+    reply_error(c->rep, 422, rc, "%s", why);
 }
 
 static void created(route_ctx_t *c, uint32_t group) {

@@ -5,6 +5,7 @@
  * journal committed, every handle closed).
  */
 #include "legato/daemon.h"
+#include "legato/live.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -18,7 +19,9 @@ static lg_daemon_t *running;
 
 static void on_signal(uv_signal_t *s, int signum) {
     (void)s;
-    fprintf(stderr, "legato run: signal %d: stopping\n", signum);
+    /* a log line like the daemon's own (JSON lines on stderr) */
+    fprintf(stderr, "{\"ts\":%lld,\"level\":\"warn\",\"msg\":\"signal %d: stopping\"}\n",
+            (long long)(lg_live_unix_now() / LG_NS_PER_MS), signum);
     if (running != NULL) lg_daemon_stop(running);
     uv_close((uv_handle_t *)&sig_int, NULL);
     uv_close((uv_handle_t *)&sig_term, NULL);
