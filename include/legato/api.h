@@ -13,6 +13,8 @@
  *   POST /v1/groups/{id}/exit    close a live group in unwind order               202
  *   GET  /v1/positions           held instruments with greeks and P&L
  *   GET  /v1/risk                the risk picture alone
+ *   GET  /v1/instruments?underlying=NIFTY[&expiry=nearest|YYYY-MM-DD]
+ *                                the tradable instruments of one underlying, with prices
  *   POST /v1/kill | /v1/resume   the kill switch, and a person's resume
  *   GET  /metrics                Prometheus text format
  *
@@ -56,6 +58,7 @@ typedef struct lg_api_config {
 
 typedef struct lg_api_request {
     const char *method, *path; /* path without the query */
+    const char *query;         /* after '?', percent-decoded or not; NULL or "" when none */
     const char *authorization; /* the header's value, NULL when absent */
     const char *body;          /* NUL-terminated */
     size_t body_len;

@@ -222,6 +222,78 @@ static void get_positions(route_ctx_t *c) {
     reply_json(c->rep, 200, lg_api_positions_json(c->a->cfg.engine, c->req->unix_now));
 }
 
+/* One "key=value" of the query into val (no escapes: the values are names and dates);
+ * false when absent. */
+static bool query_get(const char *q, const char *key, char *val, size_t cap) {
+    size_t k = strlen(key);
+    for (const char *p = q; p != NULL && *p != '\0'; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+        if (strncmp(p, key, k) != 0 || p[k] != '=') continue;
+        size_t n = strcspn(p + k + 1, "&");
+        if (n >= cap) n = cap - 1;
+        memcpy(val, p + k + 1, n);
+        val[n] = '\0';
+        return true;
+    }
+    return false;
+}
+
+/* The first key of the query that is not among keys, or NULL. */
+static const char *query_unknown(const char *q, const char *const *keys) {
+    static char name[32];
+    for (const char *p = q; p != NULL && *p != '\0'; p = strchr(p, '&') ? strchr(p, '&') + 1 : NULL) {
+        size_t n = strcspn(p, "=&");
+        bool known = false;
+        for (size_t i = 0; keys[i] != NULL && !known; i++) known = strlen(keys[i]) == n && strncmp(p, keys[i], n) == 0;
+        if (known) continue;
+        snprintf(name, sizeof name, "%.*s", (int)LG_MIN(n, sizeof name - 1), p);
+        return name;
+    }
+    return NULL;
+}
+
+#define INSTRUMENTS_MAX 5000
+
+static void get_instruments(route_ctx_t *c) {
+    static const char *const KEYS[] = {"underlying", "expiry", NULL};
+    const char *q = c->req->query != NULL ? c->req->query : "";
+    const char *bad = query_unknown(q, KEYS);
+    char und[LG_UNDERLYING_MAX + 8] = "", exp[16] = "";
+    if (bad != NULL) return reply_error(c->rep, 400, LG_EINVAL, "%s: unknown query parameter", bad);
+    if (!query_get(q, "underlying", und, sizeof und) || und[0] == '\0')
+        return reply_error(c->rep, 400, LG_EINVAL, "underlying: required (?underlying=NIFTY)");
+    const lg_instruments_t *m = lg_engine_master(c->a->cfg.engine);
+    int32_t want = -1, today = (int32_t)((c->req->unix_now + 19800LL * LG_NS_PER_S) / (86400LL * LG_NS_PER_S));
+    int y, mo, d;
+    if (query_get(q, "expiry", exp, sizeof exp) && strcmp(exp, "nearest") == 0) {
+        for (uint32_t i = 0; i < m->n; i++)
+            if (strcmp(m->items[i].underlying, und) == 0 && m->items[i].expiry_day >= today &&
+                (want < 0 || m->items[i].expiry_day < want))
+                want = m->items[i].expiry_day;
+    } else if (exp[0] != '\0') {
+        char tail;
+        if (sscanf(exp, "%4d-%2d-%2d%c", &y, &mo, &d, &tail) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31)
+            return reply_error(c->rep, 400, LG_EINVAL, "expiry: 'nearest' or a date YYYY-MM-DD");
+        want = lg_days_from_civil(y, mo, d);
+    }
+    json_t *arr = json_array();
+    bool truncated = false;
+    for (uint32_t i = 0; i < m->n && arr != NULL; i++) {
+        const lg_instrument_t *in = &m->items[i];
+        if (strcmp(in->underlying, und) != 0 || (want >= 0 && in->expiry_day != want)) continue;
+        if (json_array_size(arr) == INSTRUMENTS_MAX) {
+            truncated = true;
+            break;
+        }
+        json_array_append_new(arr, lg_api_instrument_json(c->a->cfg.engine, in));
+    }
+    if (json_array_size(arr) == 0) {
+        json_decref(arr);
+        return reply_error(c->rep, 404, LG_EINSTRUMENT, "underlying: no %s instrument%s in the master", und,
+                           want >= 0 ? " of that expiry" : "");
+    }
+    reply_json(c->rep, 200, json_pack("{s:o,s:b}", "instruments", arr, "truncated", truncated));
+}
+
 static void get_risk(route_ctx_t *c) { reply_json(c->rep, 200, lg_api_risk_json(c->a->cfg.engine)); }
 
 /* ---- /metrics ---------------------------------------------------------------------------- */
@@ -305,7 +377,7 @@ static const route_t ROUTES[] = {
     {"POST", "/v1/groups/{id}/exit", post_exit}, {"POST", "/v1/intents", post_intent},
     {"GET", "/v1/positions", get_positions}, {"GET", "/v1/risk", get_risk},
     {"POST", "/v1/kill", post_kill},         {"POST", "/v1/resume", post_resume},
-    {"GET", "/metrics", get_metrics},
+    {"GET", "/v1/instruments", get_instruments}, {"GET", "/metrics", get_metrics},
 };
 
 /* path against a pattern; {id} takes a decimal group id in 1..UINT32_MAX. */

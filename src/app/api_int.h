@@ -22,6 +22,9 @@ int lg_api_decode_intent(const lg_engine_t *e, const char *body, size_t len, lg_
 json_t *lg_api_group_json(const lg_engine_t *e, uint32_t id, bool full);
 json_t *lg_api_positions_json(const lg_engine_t *e, int64_t unix_ns);
 json_t *lg_api_risk_json(const lg_engine_t *e);
+/* An instrument of the master with its last price and implied volatility (null before
+ * the first tick). */
+json_t *lg_api_instrument_json(const lg_engine_t *e, const lg_instrument_t *in);
 /* Paise as a JSON number of rupees. */
 json_t *lg_api_rupees(int64_t paise);
 

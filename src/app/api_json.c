@@ -440,3 +440,21 @@ json_t *lg_api_positions_json(const lg_engine_t *e, int64_t unix_ns) {
     if (j != NULL) json_object_set_new(j, "risk", lg_api_risk_json(e));
     return j;
 }
+
+json_t *lg_api_instrument_json(const lg_engine_t *e, const lg_instrument_t *in) {
+    static const char *const KINDS[] = {"", "CE", "PE", "FUT"};
+    int y, m, d;
+    lg_civil_from_days(in->expiry_day, &y, &m, &d);
+    char date[16];
+    snprintf(date, sizeof date, "%04d-%02d-%02d", y, m, d);
+    json_t *j = json_pack("{s:I,s:s,s:s,s:s,s:s,s:o,s:I,s:o,s:I}", "token", (json_int_t)in->token, "symbol",
+                          in->symbol, "underlying", in->underlying, "kind", KINDS[in->kind], "expiry", date,
+                          "strike", lg_api_rupees(in->strike), "lot", (json_int_t)in->lot, "tick",
+                          lg_api_rupees(in->tick), "freeze", (json_int_t)in->freeze);
+    lg_paise_t ltp = 0;
+    double iv = 0;
+    bool priced = lg_engine_price(e, in->token, &ltp, &iv) == LG_OK && ltp > 0;
+    if (j != NULL) json_object_set_new(j, "ltp", priced ? lg_api_rupees(ltp) : json_null());
+    if (j != NULL) json_object_set_new(j, "iv", priced && iv > 0 ? json_real(iv) : json_null());
+    return j;
+}

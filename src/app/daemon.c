@@ -158,7 +158,7 @@ static size_t daemon_metrics(void *ud, char *buf, size_t cap) {
 
 static void on_request(void *ud, lg_http_conn_t *c, const lg_http_req_t *r) {
     lg_daemon_t *d = ud;
-    lg_api_request_t q = {.method = r->method, .path = r->path,
+    lg_api_request_t q = {.method = r->method, .path = r->path, .query = r->query,
                           .authorization = lg_http_header(r, "Authorization"), .body = r->body,
                           .body_len = r->body_len, .now = (lg_ns_t)uv_hrtime(),
                           .unix_now = lg_live_unix_now()};

@@ -90,6 +90,17 @@ static int call(tfx_t *t, const char *method, const char *path, const char *auth
     return t->rep.status;
 }
 
+/* A GET with a query string. */
+static int get_q(tfx_t *t, const char *path, const char *query) {
+    lg_api_reply_free(&t->rep);
+    t->now += LG_NS_PER_MS;
+    lg_api_request_t r = {.method = "GET", .path = path, .query = query, .authorization = "Bearer " TOKEN,
+                          .body = "", .now = t->now, .unix_now = OFFSET + t->f->now};
+    lg_api_handle(t->api, &r, &t->rep);
+    assert_non_null(t->rep.body);
+    return t->rep.status;
+}
+
 static int req(tfx_t *t, const char *method, const char *path, const char *body) {
     return call(t, method, path, "Bearer " TOKEN, body);
 }
@@ -123,6 +134,34 @@ static void test_token_and_routes(void **st) {
     lg_api_stats_t s;
     lg_api_stats(t->api, &s);
     assert_int_equal(s.unauthorized, 4);
+    tfx_free(t);
+}
+
+static void test_instruments(void **st) {
+    (void)st;
+    tfx_t *t = tfx_new(1000, 1000);
+    assert_int_equal(get_q(t, "/v1/instruments", NULL), 400);
+    assert_true(says(t, "underlying: required"));
+    assert_int_equal(get_q(t, "/v1/instruments", "underlying=NIFTY&colour=red"), 400);
+    assert_true(says(t, "colour: unknown"));
+    assert_int_equal(get_q(t, "/v1/instruments", "underlying=NIFTY&expiry=tomorrow"), 400);
+    assert_true(says(t, "expiry:"));
+    assert_int_equal(get_q(t, "/v1/instruments", "underlying=SENSEX"), 404);
+    assert_int_equal(get_q(t, "/v1/instruments", "underlying=NIFTY&expiry=2001-01-01"), 404);
+    assert_int_equal(get_q(t, "/v1/instruments", "underlying=NIFTY"), 200);
+    assert_true(says(t, "\"symbol\":\"NIFTY26JUL24200CE\""));
+    assert_true(says(t, "\"kind\":\"CE\""));
+    assert_true(says(t, "\"lot\":65"));
+    assert_true(says(t, "\"strike\":24200"));
+    assert_true(says(t, "\"truncated\":false"));
+    int y, m, d;
+    lg_civil_from_days(20650, &y, &m, &d); /* the test master's expiry */
+    char q[64];
+    snprintf(q, sizeof q, "underlying=NIFTY&expiry=%04d-%02d-%02d", y, m, d);
+    assert_int_equal(get_q(t, "/v1/instruments", q), 200);
+    assert_true(says(t, "NIFTY26JULFUT"));
+    assert_int_equal(get_q(t, "/v1/instruments", "underlying=NIFTY&expiry=nearest"), 200);
+    assert_true(says(t, "NIFTY26JUL23600PE"));
     tfx_free(t);
 }
 
@@ -295,7 +334,8 @@ static void test_create_refuses(void **st) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_token_and_routes),   cmocka_unit_test(test_group_submitted_and_shown),
+        cmocka_unit_test(test_token_and_routes),
+        cmocka_unit_test(test_instruments),   cmocka_unit_test(test_group_submitted_and_shown),
         cmocka_unit_test(test_intent_sized),       cmocka_unit_test(test_bad_bodies),
         cmocka_unit_test(test_kill_resume_metrics), cmocka_unit_test(test_rate_limit),
         cmocka_unit_test(test_create_refuses),
