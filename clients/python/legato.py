@@ -192,6 +192,14 @@ class Client:
         """GET /v1/positions: held instruments, greeks per underlying, the risk picture."""
         return self.request("GET", "/v1/positions")
 
+    def instruments(self, underlying, expiry=None):
+        """GET /v1/instruments: the instruments of one underlying (expiry: "nearest" or
+        "YYYY-MM-DD"), each with token, symbol, kind, expiry, strike, lot and last price."""
+        q = "underlying=" + urllib.parse.quote(underlying, safe="")
+        if expiry is not None:
+            q += "&expiry=" + urllib.parse.quote(expiry, safe="")
+        return self.request("GET", "/v1/instruments?" + q)["instruments"]
+
     def metrics(self):
         """GET /metrics: Prometheus text."""
         return self.request("GET", "/metrics", text=True)

@@ -228,6 +228,13 @@ class DaemonTest(unittest.TestCase):
         self.assertIn("available", r)
         self.assertIn("positions", self.c.positions())
         self.assertIsInstance(self.c.groups(), list)
+        near = {i["symbol"]: i for i in self.c.instruments("NIFTY", "nearest")}
+        for symbol in self.chain.values():  # the daemon lists the chain the market has
+            self.assertIn(symbol, near)
+            self.assertEqual(near[symbol]["lot"], self.lot)
+        with self.assertRaises(LegatoError) as e:
+            self.c.instruments("NIFTY", "someday")
+        self.assertEqual(e.exception.status, 400)
 
     def test_03_malformed(self):
         bank = self.bank_symbol  # no strategy of the daemon trades it: no group may have it
