@@ -107,15 +107,22 @@ bool lg_strat_finished(int32_t state);
 
 /* ---- the option chain (strat_chain.c) -------------------------------------------------- */
 
+/* The master sorted for look-ups by underlying, expiry, kind and strike (one allocation,
+ * made at start-up; the master must outlive it). Each look-up is a binary search. */
+typedef struct lg_chain lg_chain_t;
+int lg_chain_create(const lg_instruments_t *m, lg_chain_t **out);
+void lg_chain_destroy(lg_chain_t *c);
 /* The nearest future of underlying expiring on or after today; 0: none. */
-uint32_t lg_chain_future(const lg_instruments_t *m, const char *underlying, int32_t today);
+uint32_t lg_chain_future(const lg_chain_t *c, const char *underlying, int32_t today);
 /* The nearest option expiry of underlying on or after today + min_days; -1: none. */
-int32_t lg_chain_expiry(const lg_instruments_t *m, const char *underlying, int32_t today,
-                        int32_t min_days);
+int32_t lg_chain_expiry(const lg_chain_t *c, const char *underlying, int32_t today, int32_t min_days);
 /* The option of that expiry and kind whose strike is `steps` listed strikes above (+) or
- * below (−) the strike nearest to `near`; 0 when there is no such strike. */
-uint32_t lg_chain_option(const lg_instruments_t *m, const char *underlying, int32_t expiry,
+ * below (−) the strike nearest to `near` (of two as near, the lower); 0 when there is
+ * no such strike. */
+uint32_t lg_chain_option(const lg_chain_t *c, const char *underlying, int32_t expiry,
                          lg_kind_t kind, lg_paise_t near, int steps);
+/* The host's chain, inside a callback. */
+const lg_chain_t *lg_strat_chain(const lg_strat_ctx_t *c);
 
 /* ---- the host ---------------------------------------------------------------------------- */
 
@@ -148,6 +155,7 @@ void lg_strat_host_destroy(lg_strat_host_t *h);
 int lg_strat_host_add(lg_strat_host_t *h, const lg_strategy_t *s, lg_ns_t now, char *err,
                       size_t errcap);
 uint32_t lg_strat_host_count(const lg_strat_host_t *h);
+const lg_chain_t *lg_strat_host_chain(const lg_strat_host_t *h);
 const char *lg_strat_host_name(const lg_strat_host_t *h, uint32_t strategy);
 
 /* The inputs. Ticks of instruments missing from the master are ignored. */

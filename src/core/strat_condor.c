@@ -25,7 +25,7 @@ static lg_ns_t secs(uint32_t s) { return (lg_ns_t)s * LG_NS_PER_S; }
 
 /* Legs: 0 long put wing, 1 short put, 2 short call, 3 long call wing. */
 static void enter(lg_condor_t *s, lg_strat_ctx_t *c) {
-    const lg_instruments_t *m = lg_strat_master(c);
+    const lg_chain_t *m = lg_strat_chain(c);
     const char *u = s->p.underlying;
     int32_t today = lg_strat_today(c);
     lg_paise_t spot = lg_strat_price(c, lg_chain_future(m, u, today));
@@ -93,7 +93,7 @@ static void on_timer(void *self, lg_strat_ctx_t *c) {
 
 static int on_start(void *self, lg_strat_ctx_t *c) {
     lg_condor_t *s = self;
-    if (lg_chain_future(lg_strat_master(c), s->p.underlying, lg_strat_today(c)) == 0) {
+    if (lg_chain_future(lg_strat_chain(c), s->p.underlying, lg_strat_today(c)) == 0) {
         lg_strat_note(c, LG_ALERT_ERROR, "no unexpired %s future in the instrument master", s->p.underlying);
         return LG_EINSTRUMENT;
     }

@@ -21,7 +21,7 @@ void lg_ema_params_default(lg_ema_params_t *p) {
 }
 
 static void enter(lg_ema_t *s, lg_strat_ctx_t *c, int8_t dir) {
-    const lg_instruments_t *m = lg_strat_master(c);
+    const lg_chain_t *m = lg_strat_chain(c);
     lg_paise_t spot = lg_strat_price(c, s->future);
     int32_t expiry = lg_chain_expiry(m, s->p.underlying, lg_strat_today(c), (int32_t)s->p.min_days);
     lg_kind_t kind = dir > 0 ? LG_KIND_CE : LG_KIND_PE;
@@ -53,7 +53,7 @@ static void enter(lg_ema_t *s, lg_strat_ctx_t *c, int8_t dir) {
 
 static int on_start(void *self, lg_strat_ctx_t *c) {
     lg_ema_t *s = self;
-    s->future = lg_chain_future(lg_strat_master(c), s->p.underlying, lg_strat_today(c));
+    s->future = lg_chain_future(lg_strat_chain(c), s->p.underlying, lg_strat_today(c));
     if (s->future == 0) {
         lg_strat_note(c, LG_ALERT_ERROR, "no unexpired %s future in the instrument master", s->p.underlying);
         return LG_EINSTRUMENT;

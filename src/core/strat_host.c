@@ -38,6 +38,7 @@ typedef struct slot {
 
 struct lg_strat_host {
     const lg_instruments_t *m;
+    lg_chain_t *chain;
     quote_t *quotes; /* per master item */
     slot_t strat[LG_STRAT_MAX];
     uint32_t n_strat;
@@ -67,6 +68,8 @@ int32_t lg_strat_today(const lg_strat_ctx_t *c) {
 }
 
 const lg_instruments_t *lg_strat_master(const lg_strat_ctx_t *c) { return c->h->m; }
+const lg_chain_t *lg_strat_chain(const lg_strat_ctx_t *c) { return c->h->chain; }
+const lg_chain_t *lg_strat_host_chain(const lg_strat_host_t *h) { return h->chain; }
 
 static quote_t *quote_of(const lg_strat_host_t *h, uint32_t token) {
     const lg_instrument_t *ins = lg_instruments_find(h->m, token);
@@ -159,7 +162,8 @@ int lg_strat_host_create(const lg_instruments_t *master, lg_strat_host_t **out) 
     lg_strat_host_t *h = calloc(1, sizeof *h);
     if (h == NULL) return LG_ENOMEM;
     h->quotes = calloc(master->n > 0 ? master->n : 1, sizeof *h->quotes);
-    if (h->quotes == NULL) {
+    if (h->quotes == NULL || lg_chain_create(master, &h->chain) != LG_OK) {
+        free(h->quotes);
         free(h);
         return LG_ENOMEM;
     }
@@ -170,6 +174,7 @@ int lg_strat_host_create(const lg_instruments_t *master, lg_strat_host_t **out) 
 
 void lg_strat_host_destroy(lg_strat_host_t *h) {
     if (h == NULL) return;
+    lg_chain_destroy(h->chain);
     free(h->quotes);
     free(h);
 }

@@ -127,8 +127,7 @@ static void observe(lg_harness_t *h, const lg_event_t *ev, const lg_out_t *out, 
 }
 
 /* Ticks for the future and the options around the money of the nearest expiries. */
-static void subscribe_chain(lg_harness_t *h, const char *und, int32_t today) {
-    const lg_instruments_t *m = lg_harness_master(h);
+static void subscribe_chain(lg_harness_t *h, const lg_chain_t *m, const char *und, int32_t today) {
     uint32_t fut = lg_chain_future(m, und, today);
     lg_paise_t bid = 0, ask = 0, ltp = 0;
     if (fut == 0 || lg_sim_quote(lg_harness_sim(h), fut, &bid, &ask, &ltp) != LG_OK) return;
@@ -179,7 +178,7 @@ int lg_dst_strat_create(lg_harness_t *h, lg_rng_t *r, lg_dst_strat_t **out) {
     }
     /* the IST date of virtual 0 (the sim's clock starts at midnight UTC) */
     int32_t today = (int32_t)((s->unix0 + 19800LL * LG_NS_PER_S) / (86400LL * LG_NS_PER_S));
-    subscribe_chain(h, und, today);
+    subscribe_chain(h, lg_strat_host_chain(s->host), und, today);
     lg_harness_observe(h, observe, s);
     *out = s;
     return LG_OK;

@@ -334,20 +334,31 @@ static void test_refused_start_leaves_nothing(void **state) {
 
 static void test_chain(void **state) {
     fx_t *f = *state;
-    assert_int_equal(lg_chain_future(&f->m, "NIFTY", TODAY), FUT); /* not the expired one */
-    assert_int_equal(lg_chain_future(&f->m, "NIFTY", NEAR + 1), FUT_NEXT);
-    assert_int_equal(lg_chain_future(&f->m, "FINNIFTY", TODAY), 0);
-    assert_int_equal(lg_chain_expiry(&f->m, "NIFTY", TODAY, 0), NEAR);
-    assert_int_equal(lg_chain_expiry(&f->m, "NIFTY", TODAY, 11), NEXT);
-    assert_int_equal(lg_chain_expiry(&f->m, "NIFTY", TODAY, 30), -1);
+    const lg_chain_t *ch = lg_strat_host_chain(f->h);
+    assert_int_equal(lg_chain_future(ch, "NIFTY", TODAY), FUT); /* not the expired one */
+    assert_int_equal(lg_chain_future(ch, "NIFTY", NEAR + 1), FUT_NEXT);
+    assert_int_equal(lg_chain_future(ch, "FINNIFTY", TODAY), 0);
+    assert_int_equal(lg_chain_expiry(ch, "NIFTY", TODAY, 0), NEAR);
+    assert_int_equal(lg_chain_expiry(ch, "NIFTY", TODAY, 11), NEXT);
+    assert_int_equal(lg_chain_expiry(ch, "NIFTY", TODAY, 30), -1);
     /* Nearest strike to 24 040 is 24 000 (index 4); two up is 24 200, two down 23 800. */
-    assert_int_equal(lg_chain_option(&f->m, "NIFTY", NEAR, LG_KIND_CE, 2404000, 0), opt(NEAR, LG_KIND_CE, 4));
-    assert_int_equal(lg_chain_option(&f->m, "NIFTY", NEAR, LG_KIND_CE, 2404000, 2), opt(NEAR, LG_KIND_CE, 6));
-    assert_int_equal(lg_chain_option(&f->m, "NIFTY", NEAR, LG_KIND_PE, 2404000, -2), opt(NEAR, LG_KIND_PE, 2));
-    assert_int_equal(lg_chain_option(&f->m, "NIFTY", NEXT, LG_KIND_PE, 2356000, 0), opt(NEXT, LG_KIND_PE, 0));
-    assert_int_equal(lg_chain_option(&f->m, "NIFTY", NEAR, LG_KIND_CE, 2404000, 5), 0); /* off the chain */
-    assert_int_equal(lg_chain_option(&f->m, "NIFTY", NEAR, LG_KIND_PE, 2404000, -5), 0);
-    assert_int_equal(lg_chain_option(&f->m, "NIFTY", 12345, LG_KIND_PE, 2404000, 0), 0);
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_CE, 2404000, 0), opt(NEAR, LG_KIND_CE, 4));
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_CE, 2404000, 2), opt(NEAR, LG_KIND_CE, 6));
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_PE, 2404000, -2), opt(NEAR, LG_KIND_PE, 2));
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEXT, LG_KIND_PE, 2356000, 0), opt(NEXT, LG_KIND_PE, 0));
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_CE, 2404000, 5), 0); /* off the chain */
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_PE, 2404000, -5), 0);
+    assert_int_equal(lg_chain_option(ch, "NIFTY", 12345, LG_KIND_PE, 2404000, 0), 0);
+    /* Halfway between 24 000 and 24 100: the lower; beyond either end: the end strike. */
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_CE, 2405000, 0), opt(NEAR, LG_KIND_CE, 4));
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_CE, 2405001, 0), opt(NEAR, LG_KIND_CE, 5));
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_PE, 100, 0), opt(NEAR, LG_KIND_PE, 0));
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_PE, 900000000, 0), opt(NEAR, LG_KIND_PE, 8));
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_PE, 900000000, 1), 0);
+    assert_int_equal(lg_chain_option(ch, "NIFTY", NEAR, LG_KIND_PE, 100, -1), 0);
+    assert_int_equal(lg_chain_option(ch, "BANKNIFTY", NEAR, LG_KIND_CE, 2404000, 0), 0); /* a future only */
+    assert_int_equal(lg_chain_future(ch, "BANKNIFTY", TODAY), 950);
+    assert_int_equal(lg_chain_expiry(ch, "BANKNIFTY", TODAY, 0), -1);
 }
 
 /* ---- the EMA crossover -------------------------------------------------------------------- */
