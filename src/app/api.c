@@ -55,7 +55,9 @@ void lg_api_reply_free(lg_api_reply_t *rep) {
 static void reply_json(lg_api_reply_t *rep, int status, json_t *j) {
     rep->status = status;
     rep->content_type = JSON_CT;
-    rep->body = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+    /* 15 significant digits: rupees with their 2 decimals print as written (7923569.78,
+     * not 7923569.7800000003) up to ten million crore */
+    rep->body = j != NULL ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
     json_decref(j);
     if (rep->body == NULL) { /* memory ran out */
         rep->status = 500;

@@ -331,6 +331,12 @@ json_t *lg_api_group_json(const lg_engine_t *e, uint32_t id, bool full) {
     json_t *legs = json_array();
     for (uint32_t i = 0; i < v.n_legs; i++) json_array_append_new(legs, leg_json(e, &v.legs[i]));
     json_object_set_new(g, "legs", legs);
+    lg_sizing_view_t sz;
+    if (lg_engine_sizing(e, id, &sz) == LG_OK) {
+        json_t *s = json_pack("{s:i,s:s}", "units", (int)sz.units, "bound", lg_bound_name(sz.bound));
+        if (s != NULL) json_object_set_new(s, "worst_need", lg_api_rupees(sz.worst_need));
+        json_object_set_new(g, "sizing", s);
+    }
     if (!full) return g;
     json_t *path = json_array();
     for (uint32_t i = 0; i < v.n_states && i < LG_COUNT(v.path); i++)
@@ -342,12 +348,6 @@ json_t *lg_api_group_json(const lg_engine_t *e, uint32_t id, bool full) {
         if (o != NULL) json_array_append_new(orders, order_json(e, o));
     }
     json_object_set_new(g, "orders", orders);
-    lg_sizing_view_t sz;
-    if (lg_engine_sizing(e, id, &sz) == LG_OK) {
-        json_t *s = json_pack("{s:i,s:s}", "units", (int)sz.units, "bound", lg_bound_name(sz.bound));
-        if (s != NULL) json_object_set_new(s, "worst_need", lg_api_rupees(sz.worst_need));
-        json_object_set_new(g, "sizing", s);
-    }
     return g;
 }
 

@@ -11,11 +11,14 @@
  *   legato run [--config FILE] [--print-config]
  *       the daemon: the paper exchange in-process (or Kite), journal, control API
  *       (src/cli/run.c)
+ *   legato status | groups | group ID | positions | kill | resume | exit ID | submit FILE
+ *       the client commands: requests to a running daemon's control API (src/cli/client.c)
  *   legato demo
  *       a paper session in virtual time: an iron condor hedged first, a spread whose
  *       short leg is rejected and emergency-hedged, printed as state timelines
  *   legato version
  */
+#include "cli_int.h"
 #include "legato/harness.h"
 
 #include <malloc.h>
@@ -37,6 +40,9 @@ static void usage(FILE *f) {
             "  run [--config FILE] [--print-config]\n"
             "                         the daemon: paper exchange in-process, journal, control API on\n"
             "                         127.0.0.1 (docs/CONFIG.md, docs/API.md)\n"
+            "  status | groups | group ID | positions | kill | resume | exit ID | submit FILE\n"
+            "      [--config FILE] [--url http://HOST:PORT] [--token-file F] [--json]\n"
+            "                         a running daemon's control API (docs/CLI.md)\n"
             "  demo\n"
             "  version\n");
 }
@@ -171,6 +177,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[1], "replay") == 0) return lg_cli_replay(argc, argv);
     if (strcmp(argv[1], "sim") == 0) return lg_cli_sim(argc, argv);
     if (strcmp(argv[1], "run") == 0) return lg_cli_run(argc, argv);
+    if (lg_cli_is_client(argv[1])) return lg_cli_client(argc, argv, stdout, stderr);
     if (strcmp(argv[1], "version") == 0) {
         printf("legato %s\n", LEGATO_VERSION);
         return 0;
