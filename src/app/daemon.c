@@ -61,7 +61,11 @@ void lg_daemon_log(lg_daemon_t *d, int level, uint32_t group, const char *fmt, .
     va_end(ap);
     json_t *j = json_pack("{s:I,s:s,s:s}", "ts", (json_int_t)(lg_live_unix_now() / LG_NS_PER_MS),
                           "level", LEVELS[level], "msg", msg);
+    char tag[LG_TAG_MAX + 1];
+    uint32_t tag_group = lg_daemon_find_tag(msg, tag, sizeof tag);
+    if (group == 0) group = tag_group;
     if (j != NULL && group != 0) json_object_set_new(j, "group", json_integer(group));
+    if (j != NULL && tag_group != 0) json_object_set_new(j, "order", json_string(tag));
     char *line = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
     fprintf(stderr, "%s\n", line != NULL ? line : msg);
     free(line);

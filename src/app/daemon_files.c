@@ -1,10 +1,14 @@
 /*
  * daemon_files.c — the files `legato run` keeps: its data directory (0700), the API
  * token file (made once, 0600, refused when group or others may read it: a secret is
- * never left world-readable) and a paper session's earlier journal set aside.
+ * never left world-readable) and a paper session's earlier journal set aside; and the
+ * order tag a log line names.
  */
 #include "daemon_int.h"
 
+#include "legato/tag.h"
+
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -115,4 +119,20 @@ int lg_daemon_journal_aside(const char *path, char *err, size_t cap) {
     }
     lg_daemon_log(NULL, LG_ALERT_INFO, 0, "the last paper session's journal is kept as %s", to);
     return LG_OK;
+}
+
+uint32_t lg_daemon_find_tag(const char *text, char *tag, size_t cap) {
+    LG_ASSERT(cap > LG_TAG_LEN);
+    for (const char *p = strchr(text, 'L'); p != NULL; p = strchr(p + 1, 'L')) {
+        bool starts = p == text || !isalnum((unsigned char)p[-1]);
+        size_t n = 0;
+        while (n <= LG_TAG_LEN && isalnum((unsigned char)p[n])) n++;
+        if (!starts || n != LG_TAG_LEN) continue;
+        memcpy(tag, p, LG_TAG_LEN);
+        tag[LG_TAG_LEN] = '\0';
+        lg_tag_t t;
+        if (lg_tag_decode(tag, &t) == LG_OK && t.group != 0) return t.group;
+    }
+    tag[0] = '\0';
+    return 0;
 }

@@ -13,10 +13,15 @@
 
 /* The data directory and its parents, mode 0700 when made; LG_EIO naming the path. */
 int lg_daemon_dir(const char *path, char *err, size_t cap);
+/* The first legato client tag in text (a word of LG_TAG_LEN characters that decodes)
+ * into tag; its group, or 0 (tag "") when there is none. */
+uint32_t lg_daemon_find_tag(const char *text, char *tag, size_t cap);
 /* A paper session's earlier journal (and its -wal, -shm) renamed to <path>.<unix s>. */
 int lg_daemon_journal_aside(const char *path, char *err, size_t cap);
-/* One JSON line on stderr: {"ts": unix ms, "level", "msg"[, "group"]}; below the
- * configured level only counted. d may be NULL (before the daemon exists). */
+/* One JSON line on stderr: {"ts": unix ms, "level", "msg"[, "group"][, "order"]}: the
+ * order is the first legato client tag the message names (its group too, when none is
+ * given); below the configured level only counted. d may be NULL (before the daemon
+ * exists). */
 void lg_daemon_log(lg_daemon_t *d, int level, uint32_t group, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
