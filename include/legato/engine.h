@@ -168,6 +168,9 @@ bool lg_engine_recovering(const lg_engine_t *e);
 int lg_engine_price(const lg_engine_t *e, uint32_t token, lg_paise_t *ltp, double *iv);
 /* Net units the engine believes the account holds in the instrument. */
 lg_qty_t lg_engine_position(const lg_engine_t *e, uint32_t token);
+/* An instrument's P&L since the engine started: the cash of its fills (sells − buys)
+ * plus its position at the last price, paise. LG_EINSTRUMENT outside the master. */
+int lg_engine_position_pnl(const lg_engine_t *e, uint32_t token, lg_paise_t *pnl);
 /* Ids of groups in the pool, in id order, up to max. */
 uint32_t lg_engine_groups(const lg_engine_t *e, uint32_t *ids, uint32_t max);
 /* A hash of every group, order and position: equal digests, equal states. */

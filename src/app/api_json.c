@@ -418,6 +418,8 @@ json_t *lg_api_positions_json(const lg_engine_t *e, int64_t unix_ns) {
         if (r == NULL) continue;
         json_object_set_new(r, "ltp", lg_api_rupees(ltp));
         json_object_set_new(r, "value", lg_api_rupees(q * ltp));
+        lg_paise_t pnl = 0;
+        if (lg_engine_position_pnl(e, in->token, &pnl) == LG_OK) json_object_set_new(r, "pnl", lg_api_rupees(pnl));
         lg_greeks_book_t b;
         char err[160];
         if (pos_greeks(e, in, q, unix_ns, &b, err, sizeof err) == LG_OK && b.n == 1) {

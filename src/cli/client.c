@@ -224,16 +224,16 @@ static void cl_print_positions(FILE *out, json_t *j, const char *path) {
     (void)path;
     json_t *rows = json_object_get(j, "positions"), *p;
     size_t i;
-    char a[32], b[32];
+    char a[32], b[32], c[32];
     if (json_array_size(rows) == 0) {
         fprintf(out, "no positions\n");
     } else {
-        fprintf(out, "%-22s %8s %10s %12s %6s %10s %10s %10s %10s\n", "SYMBOL", "QTY", "LTP", "VALUE", "IV", "DELTA",
-                "GAMMA", "VEGA", "THETA");
+        fprintf(out, "%-22s %8s %10s %12s %12s %6s %10s %10s %10s %10s\n", "SYMBOL", "QTY", "LTP", "VALUE", "P&L",
+                "IV", "DELTA", "GAMMA", "VEGA", "THETA");
         json_array_foreach(rows, i, p) {
-            fprintf(out, "%-22s %8lld %10s %12s %5.1f%% ", cl_str(p, "symbol"), cl_int(p, "qty"),
+            fprintf(out, "%-22s %8lld %10s %12s %12s %5.1f%% ", cl_str(p, "symbol"), cl_int(p, "qty"),
                     cl_money(a, sizeof a, cl_num(p, "ltp")), cl_money(b, sizeof b, cl_num(p, "value")),
-                    cl_num(p, "iv") * 100.0);
+                    cl_money(c, sizeof c, cl_num(p, "pnl")), cl_num(p, "iv") * 100.0);
             cl_greeks_cols(out, json_object_get(p, "greeks"));
             fprintf(out, "\n");
             if (json_is_string(json_object_get(p, "greeks_missing")))

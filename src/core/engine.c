@@ -252,6 +252,14 @@ lg_qty_t lg_engine_position(const lg_engine_t *e, uint32_t token) {
     return e->pos[ins - e->master->items];
 }
 
+int lg_engine_position_pnl(const lg_engine_t *e, uint32_t token, lg_paise_t *pnl) {
+    const lg_instrument_t *ins = lg_instruments_find(e->master, token);
+    if (ins == NULL) return LG_EINSTRUMENT;
+    size_t i = (size_t)(ins - e->master->items);
+    *pnl = e->ins_cash[i] + e->pos[i] * e->ltp[i];
+    return LG_OK;
+}
+
 uint32_t lg_engine_groups(const lg_engine_t *e, uint32_t *ids, uint32_t max) {
     uint32_t n = 0;
     for (uint32_t i = 0; i < e->cfg.max_groups && n < max; i++)

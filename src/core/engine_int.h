@@ -128,6 +128,7 @@ struct lg_engine {
     uint32_t unpriced;        /* instruments held with no price */
     uint32_t *held;           /* indices of instruments with pos != 0 */
     uint32_t *held_pos;       /* per instrument index: its place in held[], LG_NO_INDEX */
+    int64_t *ins_cash;        /* per instrument index: Σ sells − buys of its fills, paise */
     uint32_t n_held;
     lg_qty_t *book_qty;       /* lg_eng_book's gathering, per instrument index (0 between) */
     uint32_t *book_idx;       /* the instruments gathered */

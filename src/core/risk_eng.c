@@ -38,6 +38,7 @@ int lg_risk_eng_init(lg_engine_t *e) {
     uint32_t nr = e->cfg.risk.max_orders_minute > 0 ? e->cfg.risk.max_orders_minute : 1;
     e->held = calloc(ni, sizeof *e->held);
     e->held_pos = calloc(ni, sizeof *e->held_pos);
+    e->ins_cash = calloc(ni, sizeof *e->ins_cash);
     e->band_lo = calloc(ni, sizeof *e->band_lo);
     e->band_hi = calloc(ni, sizeof *e->band_hi);
     e->sent_ring = calloc(nr, sizeof *e->sent_ring);
@@ -49,7 +50,7 @@ int lg_risk_eng_init(lg_engine_t *e) {
     e->book_idx = calloc(ni, sizeof *e->book_idx);
     e->book_in = calloc(ni, sizeof *e->book_in);
     if (!e->book_qty || !e->book_idx || !e->book_in) return LG_EPOOL_FULL;
-    if (!e->held || !e->held_pos || !e->band_lo || !e->band_hi || !e->sent_ring || !e->iv_fwd ||
+    if (!e->held || !e->held_pos || !e->ins_cash || !e->band_lo || !e->band_hi || !e->sent_ring || !e->iv_fwd ||
         !e->iv_until || !e->loss_stops)
         return LG_EPOOL_FULL;
     e->day = e->loss_day = -1;
@@ -60,6 +61,7 @@ int lg_risk_eng_init(lg_engine_t *e) {
 void lg_risk_eng_free(lg_engine_t *e) {
     free(e->held);
     free(e->held_pos);
+    free(e->ins_cash);
     free(e->band_lo);
     free(e->band_hi);
     free(e->sent_ring);
@@ -154,6 +156,7 @@ void lg_risk_fill(lg_engine_t *e, uint32_t idx, lg_qty_t qty, int64_t value) {
     lg_qty_t old = e->pos[idx];
     e->pos[idx] += qty;
     e->cash_total -= qty > 0 ? value : -value;
+    e->ins_cash[idx] -= qty > 0 ? value : -value;
     e->mark += qty * e->ltp[idx];
     held_set(e, idx, old, e->pos[idx]);
     loss_check(e);

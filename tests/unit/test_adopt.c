@@ -228,6 +228,31 @@ static bool has_group_rec(const lg_out_t *o, uint32_t g, lg_gstate_t to, lg_reas
 
 /* ---- the recovery window ------------------------------------------------------------ */
 
+/* Each instrument's P&L: the cash of its fills plus its position at the last price. */
+static void test_position_pnl(void **st) {
+    (void)st;
+    fx_t *f = fx_new(8);
+    hedged_spread(f);
+    lg_paise_t pnl = 0, ltp = 0;
+    double iv = 0;
+    assert_int_equal(lg_engine_price(f->e, T_C24200, &ltp, &iv), LG_OK);
+    assert_int_equal(lg_engine_position_pnl(f->e, T_C24200, &pnl), LG_OK);
+    assert_int_equal(pnl, QTY * fill_price(T_C24200) - QTY * ltp); /* sold QTY at 90 */
+    lg_event_t tick = {.kind = LG_EV_TICK};
+    tick.u.tick.token = T_C24200;
+    tick.u.tick.ltp = 12000; /* the short's price rises to 120: a loss of 30 a unit */
+    assert_int_equal(step(f, &tick), LG_OK);
+    assert_int_equal(lg_engine_position_pnl(f->e, T_C24200, &pnl), LG_OK);
+    assert_int_equal(pnl, -QTY * 3000);
+    tick.u.tick.token = T_C24400;
+    tick.u.tick.ltp = 5000; /* the long's rises from 40 to 50 */
+    assert_int_equal(step(f, &tick), LG_OK);
+    assert_int_equal(lg_engine_position_pnl(f->e, T_C24400, &pnl), LG_OK);
+    assert_int_equal(pnl, QTY * 1000);
+    assert_int_equal(lg_engine_position_pnl(f->e, 424242, &pnl), LG_EINSTRUMENT);
+    fx_free(f);
+}
+
 static void test_window(void **st) {
     (void)st;
     fx_t *f = fx_new(8);
@@ -790,6 +815,7 @@ static void test_updates_wait_ratchet(void **st) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_window),
+        cmocka_unit_test(test_position_pnl),
         cmocka_unit_test(test_rebuild_spread),
         cmocka_unit_test(test_known_reversal_complete),
         cmocka_unit_test(test_known_reversal_partial),
