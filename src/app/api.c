@@ -131,6 +131,9 @@ static void get_status(route_ctx_t *c) {
                           "intents_sized", (json_int_t)s.sized, "risk_refused",
                           (json_int_t)s.risk_refused);
     if (j != NULL) json_object_set_new(j, "risk", lg_api_risk_json(e));
+    json_t *cn = json_object_get(j, "counters");
+    json_object_set_new(cn, "instruments", json_integer(s.instruments));
+    json_object_set_new(cn, "instruments_priced", json_integer(s.instruments_priced));
     reply_json(c->rep, 200, j);
 }
 

@@ -310,6 +310,7 @@ int lg_eng_on_tick(lg_engine_t *e, const lg_event_t *ev) {
     uint32_t idx = (uint32_t)(ins - e->master->items);
     lg_paise_t old = e->ltp[idx];
     e->ltp[idx] = ev->u.tick.ltp;
+    e->n_priced += old == 0;
     lg_eng_price_seen(e, idx); /* its volatility, when next needed, from this price */
     lg_risk_tick(e, idx, old);
     if (e->recovering) return LG_OK; /* exposure is looked at again at RECOVERED */

@@ -149,6 +149,7 @@ void lg_risk_fill(lg_engine_t *e, uint32_t idx, lg_qty_t qty, int64_t value) {
         lg_paise_t px = value / (qty < 0 ? -qty : qty);
         if (px > 0) {
             e->ltp[idx] = px;
+            e->n_priced++;
             lg_eng_price_seen(e, idx);
             lg_risk_tick(e, idx, 0);
         }

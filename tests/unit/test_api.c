@@ -124,6 +124,8 @@ static void test_token_and_routes(void **st) {
     assert_int_equal(call(t, "GET", "/v1/status", "Basic " TOKEN, NULL), 401);
     assert_int_equal(req(t, "GET", "/v1/status", NULL), 200);
     assert_true(says(t, "\"trading_state\":\"ACTIVE\""));
+    assert_true(says(t, "\"instruments\":5"));
+    assert_true(says(t, "\"instruments_priced\":"));
     assert_int_equal(req(t, "GET", "/v1/nothing", NULL), 404);
     assert_int_equal(req(t, "DELETE", "/v1/groups", NULL), 405);
     assert_int_equal(req(t, "GET", "/v1/groups/77", NULL), 404);

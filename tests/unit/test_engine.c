@@ -247,6 +247,28 @@ static void test_pool_full(void **st) {
 
 /* Refusals retried in a loop do not fill the pool: a group REJECTED before it sent
  * anything gives its slot to the next group, while one that traded is kept. */
+/* The instruments with a price: counted once each, from the first tick. */
+static void test_priced_count(void **st) {
+    (void)st;
+    fx_t *f = fx_new(2);
+    lg_engine_stats_t s;
+    lg_engine_stats(f->e, &s);
+    assert_int_equal(s.instruments, 5);
+    assert_int_equal(s.instruments_priced, 0);
+    lg_event_t tick = {.kind = LG_EV_TICK};
+    tick.u.tick.token = T_FUT;
+    tick.u.tick.ltp = 2400000;
+    assert_int_equal(step(f, &tick), LG_OK);
+    tick.u.tick.ltp = 2401000;
+    assert_int_equal(step(f, &tick), LG_OK);
+    tick.u.tick.token = T_C24200;
+    tick.u.tick.ltp = 9000;
+    assert_int_equal(step(f, &tick), LG_OK);
+    lg_engine_stats(f->e, &s);
+    assert_int_equal(s.instruments_priced, 2);
+    fx_free(f);
+}
+
 static void test_refusals_do_not_fill_pool(void **st) {
     (void)st;
     fx_t *f = fx_new(2);
@@ -363,6 +385,7 @@ int main(void) {
         cmocka_unit_test(test_overfill_and_bad_price), cmocka_unit_test(test_idempotent_updates),
         cmocka_unit_test(test_bad_specs),          cmocka_unit_test(test_pool_full),
         cmocka_unit_test(test_refusals_do_not_fill_pool),
+        cmocka_unit_test(test_priced_count),
         cmocka_unit_test(test_halted_refuses_risk), cmocka_unit_test(test_reject_unwinds),
         cmocka_unit_test(test_lookup_miss_twice),
     };
