@@ -31,10 +31,14 @@ connection (no keep-alive), so a POST is never silently sent twice; a Client is 
 to be shared between threads.
 """
 
+import base64
 import http.client
 import json
 import os
+import socket
+import ssl
 import stat
+import struct
 import time
 import urllib.parse
 
@@ -146,6 +150,72 @@ class Client:
         except ValueError:
             raise LegatoError(status, "LG_EPROTO", f"{method} {path}: answer is not JSON",
                               body=raw) from None
+
+    def events(self, timeout=None):
+        """GET /v1/events: the event stream, as a generator of decoded messages ({"type":
+        "hello"|"group"|"fill"|"pnl"|"trading"|"alert", ...}). A minimal RFC 6455 client:
+        masked frames out, pings answered, ends when the daemon closes. timeout: seconds
+        to wait for the next message (socket.timeout past it); None waits for ever.
+        Close it with .close() (the connection goes with it)."""
+        sock = socket.create_connection((self._host, self._port), timeout=self.timeout)
+        if self._https:
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self._host)
+        try:
+            key = base64.b64encode(os.urandom(16)).decode()
+            sock.sendall((f"GET {self._prefix}/v1/events HTTP/1.1\r\nHost: {self._host}\r\n"
+                          "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                          f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                          f"Authorization: Bearer {self._token}\r\n\r\n").encode())
+            head = b""
+            while b"\r\n\r\n" not in head:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    raise LegatoError(0, "LG_ECONN", "GET /v1/events: closed during the handshake")
+                head += chunk
+            head, rest = head.split(b"\r\n\r\n", 1)
+            status = int(head.split(b" ", 2)[1])
+            if status != 101:
+                raise self._error(status, rest.decode("utf-8", "replace"), None)
+            sock.settimeout(timeout)
+            buf = bytearray(rest)
+
+            def need(n):
+                while len(buf) < n:
+                    chunk = sock.recv(65536)
+                    if not chunk:
+                        raise EOFError
+                    buf.extend(chunk)
+                out = bytes(buf[:n])
+                del buf[:n]
+                return out
+
+            message = bytearray()
+            while True:
+                try:
+                    b0, b1 = need(2)
+                    n = b1 & 0x7F
+                    if n == 126:
+                        n = struct.unpack(">H", need(2))[0]
+                    elif n == 127:
+                        n = struct.unpack(">Q", need(8))[0]
+                    payload = need(n)
+                except EOFError:
+                    return
+                op = b0 & 0x0F
+                if op == 8:  # close
+                    return
+                if op == 9:  # ping: a masked pong with the same payload
+                    mask = os.urandom(4)
+                    sock.sendall(bytes([0x8A, 0x80 | len(payload)]) + mask +
+                                 bytes(c ^ mask[i % 4] for i, c in enumerate(payload)))
+                    continue
+                if op in (0, 1, 2):
+                    message.extend(payload)
+                    if b0 & 0x80:
+                        yield json.loads(message.decode())
+                        message = bytearray()
+        finally:
+            sock.close()
 
     @staticmethod
     def _error(status, raw, retry):

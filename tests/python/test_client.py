@@ -274,6 +274,8 @@ class DaemonTest(unittest.TestCase):
         self.assertEqual(cm.exception.status, 404)
 
     def test_04_condor(self):
+        stream = self.c.events(timeout=10)
+        self.assertEqual(next(stream)["type"], "hello")
         g = self.until_priced(lambda: self.c.submit_group(self.condor_legs(), policy="ratchet"))
         gid = g["id"]
         self.assertEqual([l["symbol"] for l in g["legs"]], self.condor_symbols())
@@ -296,6 +298,23 @@ class DaemonTest(unittest.TestCase):
         self.assertLess(tl.index("HEDGED"), tl.index("CLOSING"))
         self.assertTrue(g["orders"])
         self.assertTrue(all(l["held"] == 0 for l in g["legs"]), g["legs"])
+        # the event stream told the same story: fills, HEDGED, then CLOSED
+        seen, fills = [], 0
+        for ev in stream:
+            if ev.get("group") != gid:
+                continue
+            fills += ev["type"] == "fill"
+            if ev["type"] == "group":
+                seen.append(ev["to"])
+            if "CLOSED" in seen:
+                break
+        stream.close()
+        self.assertIn("HEDGED", seen)
+        self.assertLess(seen.index("HEDGED"), seen.index("CLOSED"))
+        self.assertGreaterEqual(fills, 4)
+        with self.assertRaises(LegatoError) as e:
+            next(Client(self.c.base_url, token="0" * 64).events())
+        self.assertEqual(e.exception.status, 401)
 
     def test_05_intent(self):
         m = self.mid
