@@ -175,9 +175,10 @@ typedef struct lg_dst_result {
  * times, a fifth of them losing the database; every step is journaled (to `journal`,
  * or a temporary file removed afterwards) and invariants 3, 5 and 7 are checked across
  * the restarts, with the journal's replay for invariant 8.
- * In three worlds in ten without crashes (every one with LG_DST_STRATEGIES) the two
- * example strategies (strategies.h) trade too, with random parameters, fed the
- * simulated ticks: their intents are submissions like the script's. */
+ * In three worlds in ten (every one with LG_DST_STRATEGIES) the two example strategies
+ * (strategies.h) trade too, with random parameters, fed the simulated ticks: their
+ * intents are submissions like the script's; in crashing worlds they go on across the
+ * engine's restarts as a client of the control API would. */
 enum { LG_DST_VERBOSE = 1, LG_DST_MEASURE = 2, LG_DST_CRASH = 4, LG_DST_STRATEGIES = 8 };
 void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
                      lg_dst_result_t *r);

@@ -231,7 +231,7 @@ void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
     res->groups = 1 + (uint32_t)lg_rng_below(&r, crash ? 12 : 50);
     random_script(h, &r, res->groups);
     lg_dst_strat_t *strat = NULL;
-    res->strategies = !crash && ((flags & LG_DST_STRATEGIES) != 0 || lg_rng_chance(&r, 0.3));
+    res->strategies = (flags & LG_DST_STRATEGIES) != 0 || lg_rng_chance(&r, 0.3);
     if (res->strategies) rc = lg_dst_strat_create(h, &r, &strat);
     if (rc == LG_OK) rc = lg_harness_run(h, 600 * LG_NS_PER_S);
     /* A stop, a greeks breach or a kill switch late in the run can start an exit into a

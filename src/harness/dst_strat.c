@@ -7,7 +7,10 @@
  * bars, condors every few seconds, either underlying.
  *
  * The strategies stop asking at STOP_AT_S of simulated time so that the world can
- * settle; an intent after that is refused to them like any other.
+ * settle; an intent after that is refused to them like any other. In crashing worlds
+ * they live on across the engine's restarts, as a client of the control API does: their
+ * groups keep their ids (the journal's), an intent lost with a crash is offered again at
+ * the restart, and what the recovery itself changes reaches them with the next records.
  */
 #include "harness_int.h"
 
