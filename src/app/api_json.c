@@ -324,7 +324,7 @@ json_t *lg_api_group_json(const lg_engine_t *e, uint32_t id, bool full) {
                           lg_gstate_name(v.state), "policy", lg_policy_name(v.policy),
                           "created_ms", (json_int_t)unix_ms(e, v.created_ns), "finished_ms",
                           (json_int_t)unix_ms(e, v.finished_ns), "naked", (json_int_t)v.naked,
-                          "emergency_orders", (int)v.emergency_orders);
+                          "reversal_orders", (int)v.emergency_orders);
     if (g == NULL) return NULL;
     json_object_set_new(g, "on_incomplete", json_string(INCOMPLETE[v.on_incomplete == 1]));
     json_object_set_new(g, "cash", lg_api_rupees(v.cash));

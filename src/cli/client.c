@@ -174,7 +174,7 @@ static void cl_print_group(FILE *out, json_t *g, const char *path) {
     if (cl_int(g, "finished_ms") > 0)
         fprintf(out, "finished  %s\n", cl_clock(t, sizeof t, cl_int(g, "finished_ms")));
     fprintf(out, "cash      %s   naked units %lld   reversal orders %lld\n",
-            cl_money(a, sizeof a, cl_num(g, "cash")), cl_int(g, "naked"), cl_int(g, "emergency_orders"));
+            cl_money(a, sizeof a, cl_num(g, "cash")), cl_int(g, "naked"), cl_int(g, "reversal_orders"));
     json_t *sz = json_object_get(g, "sizing");
     if (json_is_object(sz) && cl_int(sz, "units") > 0)
         fprintf(out, "sizing    %lld units (bound: %s), worst partial-fill need %s\n", cl_int(sz, "units"),
