@@ -47,6 +47,7 @@ typedef struct lg_daemon_config {
     char rest_root[LG_CONFIG_URL_MAX], ws_root[LG_CONFIG_URL_MAX];
     char secrets_file[LG_CONFIG_PATH_MAX];
     char freeze_file[LG_CONFIG_PATH_MAX]; /* freeze quantities per underlying (live) */
+    uint32_t band_refresh_s;             /* circuit bands fetched again this often (0: once) */
     char api_key[LG_CONFIG_SECRET_MAX], access_token[LG_CONFIG_SECRET_MAX];
     /* [paper] */
     uint64_t paper_seed;

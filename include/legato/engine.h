@@ -182,6 +182,7 @@ typedef struct lg_engine_stats {
     uint64_t intents, sized, risk_refused;
     uint32_t groups_live, orders_in_use;
     uint32_t instruments, instruments_priced; /* the master's, and those with a price yet */
+    uint32_t instruments_banded; /* those with a circuit band (validation checks prices in it) */
 } lg_engine_stats_t;
 void lg_engine_stats(const lg_engine_t *e, lg_engine_stats_t *s);
 

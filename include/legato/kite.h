@@ -140,6 +140,25 @@ int lg_kite_parse_margins(const char *body, size_t len, lg_kite_margins_t *out, 
 int lg_kite_parse_basket(const char *body, size_t len, lg_paise_t *initial, lg_paise_t *final,
                          char *err, size_t errcap);
 
+/* ---- quotes: circuit bands (kite_quote.c) ------------------------------------------------ */
+
+typedef struct lg_kite_band {
+    uint32_t token;
+    lg_paise_t lo, hi; /* lower_circuit_limit, upper_circuit_limit; 0: none on that side */
+} lg_kite_band_t;
+/* The query of GET /quote for tokens[0..n): "i=NFO%3ASYMBOL&i=..." with at most max
+ * instruments and within cap bytes; *taken says how many tokens it holds (the rest go
+ * in the next request). LG_EINSTRUMENT for a token missing from m, LG_ENOSPACE when
+ * not even one fits. */
+int lg_kite_quote_query(const lg_instruments_t *m, const uint32_t *tokens, uint32_t n,
+                        uint32_t max, char *out, size_t cap, uint32_t *taken);
+/* GET /quote's answer: every entry's token and circuit limits (at most cap entries). */
+int lg_kite_parse_bands(const char *body, size_t len, lg_kite_band_t *out, uint32_t cap,
+                        uint32_t *n, char *err, size_t errcap);
+/* The engine's LG_EV_BAND of one entry; false when Kite gives no band (upper 0). A lower
+ * limit of 0 (none) becomes 1 paisa: every positive price is inside. */
+bool lg_kite_band_event(const lg_kite_band_t *b, lg_event_t *ev);
+
 /* ---- ticker text frames --------------------------------------------------------------- */
 
 typedef enum lg_kite_text {

@@ -103,6 +103,11 @@ void lg_port_close(lg_port_t *p);
 int lg_port_send(void *port, const lg_cmd_t *cmd);
 /* Market data for tokens in a mode (remembered across reconnects). */
 int lg_port_subscribe(lg_port_t *p, const uint32_t *tokens, uint32_t n, lg_tick_mode_t mode);
+/* Circuit bands (LG_EV_BAND) for tokens, from GET /quote: a cycle over them now (a
+ * request a second, LG_PORT_QUOTE_BATCH instruments each, outside the order lanes), and
+ * again every every_ns from its start (0: once). A new call replaces the list. Failed
+ * requests are alerted once a cycle. LG_EINSTRUMENT: a token missing from the master. */
+int lg_port_bands(lg_port_t *p, const uint32_t *tokens, uint32_t n, lg_ns_t every_ns);
 /* A fresh access token after a TokenException: sending resumes. */
 int lg_port_set_token(lg_port_t *p, const char *access_token);
 
@@ -114,6 +119,7 @@ typedef struct lg_port_stats {
     uint64_t wire_requests, wire_connects; /* orders on the order connections; their connects */
     uint64_t wire_failures; /* connects, handshakes or connections of theirs that failed */
     uint64_t rebuilt;      /* requests built again when they left (they waited in a queue) */
+    uint64_t quote_requests, quote_cycles, bands; /* GET /quote for circuit bands; bands taken */
     bool halted, ticker_up;
 } lg_port_stats_t;
 void lg_port_stats(const lg_port_t *p, lg_port_stats_t *s);

@@ -134,6 +134,7 @@ static void get_status(route_ctx_t *c) {
     json_t *cn = json_object_get(j, "counters");
     json_object_set_new(cn, "instruments", json_integer(s.instruments));
     json_object_set_new(cn, "instruments_priced", json_integer(s.instruments_priced));
+    json_object_set_new(cn, "instruments_banded", json_integer(s.instruments_banded));
     reply_json(c->rep, 200, j);
 }
 

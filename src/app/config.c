@@ -68,6 +68,7 @@ static const lg_key_t KEYS[] = {
     {"broker", "ws_root", K_STR, AT(ws_root), 0, 0, NULL},
     {"broker", "secrets_file", K_STR, AT(secrets_file), 0, 0, NULL},
     {"broker", "freeze_file", K_STR, AT(freeze_file), 0, 0, NULL},
+    {"broker", "band_refresh_s", K_UINT, AT(band_refresh_s), 0, DAY_S, NULL},
     {"broker", "api_key", K_SECRET, AT(api_key), 0, 0, NULL},
     {"broker", "access_token", K_SECRET, AT(access_token), 0, 0, NULL},
     {"paper", "seed", K_UINT, AT(paper_seed), 0, 18446744073709551615.0, NULL},
@@ -159,6 +160,7 @@ void lg_config_default(lg_daemon_config_t *c) {
     lg_strlcpy(c->rest_root, "https://api.kite.trade", sizeof c->rest_root);
     lg_strlcpy(c->ws_root, "wss://ws.kite.trade", sizeof c->ws_root);
     lg_strlcpy(c->freeze_file, "data/freeze_qty.csv", sizeof c->freeze_file);
+    c->band_refresh_s = 300;
     c->paper_seed = 1;
     lg_engine_config_default(&c->engine);
     c->ema_on = c->condor_on = 1;

@@ -362,15 +362,17 @@ static int start_api(lg_daemon_t *d, char *err, size_t cap) {
     return LG_OK;
 }
 
-/* Every instrument in full mode (the risk engine prices each leg) and a margin snapshot. */
+/* Every instrument in full mode (the risk engine prices each leg), their circuit bands
+ * (GET /quote, again every band_refresh_s) and a margin snapshot. */
 static int prime(lg_daemon_t *d, char *err, size_t cap) {
     uint32_t n = LG_MIN(d->master->n, 4096u);
     uint32_t *tokens = malloc((size_t)(n > 0 ? n : 1) * sizeof *tokens);
     if (tokens == NULL) return fail(err, cap, LG_ENOMEM, "out of memory");
     for (uint32_t i = 0; i < n; i++) tokens[i] = d->master->items[i].token;
     int rc = lg_port_subscribe(d->port, tokens, n, LG_TICK_FULL);
+    if (rc == LG_OK) rc = lg_port_bands(d->port, tokens, n, (lg_ns_t)d->cfg.band_refresh_s * LG_NS_PER_S);
     free(tokens);
-    if (rc != LG_OK) return fail(err, cap, rc, "ticker subscription: %s", lg_strerror(rc));
+    if (rc != LG_OK) return fail(err, cap, rc, "ticker subscription or circuit bands: %s", lg_strerror(rc));
     lg_cmd_t q = {.kind = LG_CMD_QUERY_MARGINS, .risk_reducing = true};
     rc = lg_port_send(d->port, &q);
     return rc == LG_OK ? LG_OK : fail(err, cap, rc, "margin query: %s", lg_strerror(rc));

@@ -278,6 +278,7 @@ void lg_engine_stats(const lg_engine_t *e, lg_engine_stats_t *s) {
     s->orders_in_use = e->cfg.max_orders - e->n_free_orders;
     s->instruments = e->master->n;
     s->instruments_priced = e->n_priced;
+    s->instruments_banded = e->n_banded;
     s->groups_live = 0;
     for (uint32_t i = 0; i < e->cfg.max_groups; i++)
         if (e->groups[i].id != 0 && !lg_group_finished(&e->groups[i])) s->groups_live++;

@@ -131,6 +131,7 @@ struct lg_engine {
     int64_t *ins_cash;        /* per instrument index: Σ sells − buys of its fills, paise */
     uint32_t n_held;
     uint32_t n_priced;        /* instruments with a last price */
+    uint32_t n_banded;        /* instruments with a circuit band */
     lg_qty_t *book_qty;       /* lg_eng_book's gathering, per instrument index (0 between) */
     uint32_t *book_idx;       /* the instruments gathered */
     uint8_t *book_in;

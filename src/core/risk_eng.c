@@ -371,6 +371,7 @@ int lg_eng_on_band(lg_engine_t *e, const lg_event_t *ev) {
         return lg_eng_refuse(e, LG_EPRICE, 0, NULL, "circuit band of %s [%lld, %lld] out of sense",
                              ins->symbol, (long long)ev->u.band.lo, (long long)ev->u.band.hi);
     uint32_t idx = (uint32_t)(ins - e->master->items);
+    e->n_banded += e->band_hi[idx] == 0;
     e->band_lo[idx] = ev->u.band.lo;
     e->band_hi[idx] = ev->u.band.hi;
     return LG_OK;

@@ -152,6 +152,19 @@ void lg_port_written(lg_port_t *p, const lg_port_slot_t *s) {
         p->cfg.on_request_written(p->cfg.ud, s->book ? NULL : &s->cmd);
 }
 
+void lg_port_slot_open(lg_port_t *p, lg_port_slot_t *s, const lg_cmd_t *c, bool book, bool quote) {
+    LG_ASSERT(!s->busy);
+    s->cmd = *c;
+    s->book = book;
+    s->quote = quote;
+    s->busy = true;
+    s->len = 0;
+    s->too_big = false;
+    s->unsent = false;
+    p->n_busy++;
+    p->st.requests++;
+}
+
 static lg_port_slot_t *free_slot(lg_port_t *p) {
     for (uint32_t i = 0; i < p->n_slots; i++)
         if (!p->slots[i].busy) return &p->slots[i];
@@ -193,14 +206,7 @@ static void start(lg_port_t *p, const lg_cmd_t *c) {
     }
     p->pre.valid = false;
     if (rc == LG_OK) {
-        s->cmd = *c;
-        s->book = c->kind == LG_CMD_QUERY_ORDER && c->tag[0] == '\0';
-        s->busy = true;
-        s->len = 0;
-        s->too_big = false;
-        s->unsent = false;
-        p->n_busy++;
-        p->st.requests++;
+        lg_port_slot_open(p, s, c, c->kind == LG_CMD_QUERY_ORDER && c->tag[0] == '\0', false);
         if (s->book) p->st.book_fetches++;
         bool order = c->kind == LG_CMD_PLACE || c->kind == LG_CMD_MODIFY || c->kind == LG_CMD_CANCEL;
         if (order && lg_pw_send(p, s, method)) return;
@@ -365,6 +371,15 @@ static void count(lg_port_t *p, const lg_event_t *ev) {
 void lg_port_done(lg_port_t *p, lg_port_slot_t *s, int http, const char *ctype, const char *why) {
     LG_ASSERT(s->busy);
     p->st.answered++;
+    if (s->quote) { /* the port's own: circuit bands */
+        lg_kite_answer_t qa;
+        memset(&qa, 0, sizeof qa);
+        lg_pq_done(p, s, http, ctype, why, &qa);
+        if (!qa.backoff) p->backoff_ns = BACKOFF_MIN_NS;
+        if (qa.halt) halt(p, qa.message);
+        lg_port_pump(p);
+        return;
+    }
     const lg_cmd_t c = s->cmd;
     if (http == 0 && s->unsent) { /* no connection: it never left, certainly */
         s->busy = false;
@@ -547,6 +562,7 @@ static int start_ticker(lg_port_t *p) {
 
 static void free_port(lg_port_t *p) {
     lg_rate_destroy(p->rate);
+    free(p->quotes.tokens);
     free(p->slots);
     lg_pw_free(p);
     memset(p->token, 0, sizeof p->token);
@@ -581,6 +597,7 @@ int lg_port_create(const lg_port_config_t *cfg, lg_port_t **out) {
     uv_timer_init(cfg->loop, &p->rate_timer);
     p->rate_timer.data = p;
     p->open_handles = 1;
+    lg_pq_init(p);
     rc = p->slots ? lg_ph_init(p) : LG_ENOSPACE;
     if (rc == LG_OK) rc = lg_pw_init(p);
     if (rc == LG_OK && p->cfg.ws_root != NULL) rc = start_ticker(p);
@@ -600,6 +617,7 @@ void lg_port_close(lg_port_t *p) {
     lg_pw_close(p);
     if (p->curl_timer.data != NULL) lg_ph_close(p); /* lg_ph_init ran */
     uv_timer_stop(&p->rate_timer);
+    lg_pq_close(p);
     uv_close((uv_handle_t *)&p->rate_timer, lg_port_handle_closed);
 }
 

@@ -18,7 +18,8 @@
 
 #define LG_PORT_BODY_MAX (8u << 20)   /* the largest answer taken (an order book) */
 #define LG_PORT_FORM_MAX 1024
-#define LG_PORT_URL_MAX 512
+#define LG_PORT_URL_MAX 4096          /* a /quote of up to LG_PORT_QUOTE_BATCH instruments */
+#define LG_PORT_QUOTE_BATCH 100       /* instruments in one GET /quote (Kite takes 500) */
 #define LG_PORT_BOOK_MAX 2048         /* orders taken from one order-book fetch */
 #define LG_PORT_TICKS_MAX 512         /* ticks in one binary frame */
 #define LG_PORT_ROWS_MAX 1024         /* position rows */
@@ -33,6 +34,7 @@ typedef struct lg_port_slot {
     lg_port_t *port;
     CURL *easy;
     bool busy, book;      /* book: the port's own order-book fetch (cmd.tag "") */
+    bool quote;           /* the port's own GET /quote for circuit bands (port_quote.c) */
     lg_cmd_t cmd;
     char url[LG_PORT_URL_MAX];
     char form[LG_PORT_FORM_MAX];
@@ -83,6 +85,17 @@ struct lg_port {
         char form[LG_PORT_FORM_MAX];
         size_t form_len;
     } pre;
+    struct {                /* circuit bands from GET /quote (port_quote.c) */
+        uint32_t *tokens;   /* the instruments, cycled through in batches */
+        uint32_t n, next, taken; /* taken: tokens in the request on the wire */
+        lg_ns_t every_ns, cycle_at; /* a cycle's period; when this one started */
+        uv_timer_t timer;
+        bool on, inflight;
+        uint32_t failures;  /* requests of this cycle that gave no bands */
+        uint64_t bands;     /* bands handed to the engine this cycle */
+        char first_error[120];
+        lg_kite_band_t scratch[LG_PORT_QUOTE_BATCH];
+    } quotes;
     /* scratch for decoding (one message at a time: the loop is single-threaded) */
     lg_tick_t ticks[LG_PORT_TICKS_MAX];
     lg_adopt_t book[LG_PORT_BOOK_MAX];
@@ -100,6 +113,8 @@ void lg_port_pump(lg_port_t *p);
 /* Body bytes of the slot's answer (bounded by LG_PORT_BODY_MAX); false: too big, or
  * out of memory (s->too_big says which). */
 bool lg_port_slot_take(lg_port_slot_t *s, const char *b, size_t n);
+/* The slot carries c onto the wire now (book, quote: the port's own requests). */
+void lg_port_slot_open(lg_port_t *p, lg_port_slot_t *s, const lg_cmd_t *c, bool book, bool quote);
 /* The slot's request has been written to its socket (the measurement hook). */
 void lg_port_written(lg_port_t *p, const lg_port_slot_t *s);
 
@@ -121,6 +136,12 @@ int lg_ph_headers(lg_port_t *p);
 /* Sends the slot's request: method "GET", "POST", "PUT" or "DELETE", s->url, s->form. */
 int lg_ph_start(lg_port_t *p, lg_port_slot_t *s, const char *method);
 void lg_ph_close(lg_port_t *p);
+/* port_quote.c */
+void lg_pq_init(lg_port_t *p);
+/* The slot's GET /quote ended: its bands to the engine, the next batch scheduled. */
+void lg_pq_done(lg_port_t *p, lg_port_slot_t *s, int http, const char *ctype, const char *why,
+                lg_kite_answer_t *a);
+void lg_pq_close(lg_port_t *p);
 /* port.c: a request ended (http 0 when no answer came; why: libcurl's error). */
 void lg_port_done(lg_port_t *p, lg_port_slot_t *s, int http, const char *ctype, const char *why);
 /* One of the port's libuv handles has closed (the last one frees the port). */

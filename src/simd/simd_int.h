@@ -127,10 +127,11 @@ void lg_simd_reply_json(lg_http_conn_t *c, int status, json_t *data); /* steals 
 void lg_simd_reply_error(lg_http_conn_t *c, int status, lg_kite_etype_t t, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void lg_simd_reply_text(lg_http_conn_t *c, int status, char *body); /* frees a malloc'd body */
-/* Parsed form or query pairs. */
+/* Parsed form or query pairs: as many as Kite takes in one /quote (500 instruments). */
+#define LG_SIMD_FORM_PAIRS 512
 typedef struct simd_form {
-    char buf[8192];
-    const char *names[64], *values[64];
+    char buf[32768];
+    const char *names[LG_SIMD_FORM_PAIRS], *values[LG_SIMD_FORM_PAIRS];
     uint32_t n;
 } simd_form_t;
 int lg_simd_form(simd_form_t *f, const char *s, size_t len);

@@ -41,7 +41,7 @@ void lg_simd_reply_error(lg_http_conn_t *c, int status, lg_kite_etype_t t, const
 }
 
 int lg_simd_form(simd_form_t *f, const char *s, size_t len) {
-    return lg_form_parse(s, len, f->buf, sizeof f->buf, f->names, f->values, 64, &f->n);
+    return lg_form_parse(s, len, f->buf, sizeof f->buf, f->names, f->values, LG_SIMD_FORM_PAIRS, &f->n);
 }
 
 const char *lg_simd_get(const simd_form_t *f, const char *name) {

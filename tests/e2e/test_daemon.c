@@ -8,6 +8,7 @@
  *   keeps serving and nothing is half applied (the group count does not move)
  *   an iron condor submitted -> HEDGED -> exit -> CLOSED, each state in its timeline
  *   the kill switch -> HALTED -> a new group 422 -> resume -> ACTIVE
+ *   the circuit bands from the exchange's quotes; a price above its band refused
  *   /metrics in Prometheus text; a paper restart keeps the earlier journal aside
  *   the example strategies on: the condor seller's condor HEDGED then exited, the EMA
  *   crossover's spread, both sized by the risk engine; after the kill switch their
@@ -435,6 +436,41 @@ static void test_event_stream(void **state) {
 }
 
 /* A paper start is a new session: the earlier journal is renamed, not reused. */
+/* A status counter ("instruments_banded"), or -1. */
+static long status_count(fix_t *f, const char *key) {
+    tc_resp_t r;
+    assert_int_equal(req(f, "GET", "/v1/status", NULL, &r), 200);
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\":", key);
+    const char *s = strstr(r.body, k);
+    long n = s != NULL ? strtol(s + strlen(k), NULL, 10) : -1;
+    tc_free(&r);
+    return n;
+}
+
+/* The circuit bands come from the exchange's quotes (GET /quote, in batches a second
+ * apart) for every instrument; a limit price above its band is then refused before
+ * anything is sent, naming the band. */
+static void test_circuit_bands(void **state) {
+    fix_t *f = *state;
+    long all = status_count(f, "instruments");
+    assert_true(all > 0);
+    long banded = 0;
+    for (int i = 0; i < 500 && (banded = status_count(f, "instruments_banded")) < all; i++) tc_pause_ms(20);
+    assert_int_equal(banded, all);
+    uint32_t id = submit_condor(f); /* priced and margined: the daemon trades */
+    assert_true(wait_state(f, id, "HEDGED", 10000));
+    unsigned long long sent = orders_sent(f);
+    char body[256];
+    snprintf(body, sizeof body, "{\"legs\":[{\"token\":%u,\"side\":\"buy\",\"qty\":%lld,\"limit\":99999.95}]}",
+             f->call_hi, (long long)f->lot);
+    tc_resp_t r;
+    assert_int_equal(req(f, "POST", "/v1/groups", body, &r), 422);
+    if (strstr(r.body, "outside the circuit band") == NULL) fail_msg("%s", r.body);
+    tc_free(&r);
+    assert_int_equal(orders_sent(f), sent); /* nothing left for it */
+}
+
 static void test_journal_aside(void **state) {
     fix_t *f = *state;
     stop(f);
@@ -456,6 +492,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_kill_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_journal_aside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_circuit_bands, setup, teardown),
         cmocka_unit_test_setup_teardown(test_example_strategies, setup_strategies, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

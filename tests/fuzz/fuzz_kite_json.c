@@ -2,7 +2,7 @@
  * fuzz_kite_json.c — libFuzzer harness for every decoder of Kite's JSON answers and
  * text frames, and the classification of answers. Any input either decodes into
  * values the contract promises (counts within the room, sides +1/-1, fills within
- * quantity) or is refused with the outputs untouched; nothing crashes, leaks or reads
+ * quantity, circuit bands in order) or is refused with the outputs untouched; nothing crashes, leaks or reads
  * past the input (ASan).
  */
 #include <stdint.h>
@@ -43,6 +43,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     (void)lg_kite_parse_margins(s, size, &m, err, sizeof err);
     lg_paise_t ini = 0, fin = 0;
     (void)lg_kite_parse_basket(s, size, &ini, &fin, err, sizeof err);
+    lg_kite_band_t bands[CAP];
+    if (lg_kite_parse_bands(s, size, bands, CAP, &n, err, sizeof err) == LG_OK) {
+        LG_ASSERT(n <= CAP);
+        for (uint32_t i = 0; i < n; i++) {
+            lg_event_t ev;
+            LG_ASSERT(bands[i].token > 0 && bands[i].lo >= 0 && bands[i].hi >= 0);
+            if (lg_kite_band_event(&bands[i], &ev)) LG_ASSERT(ev.u.band.lo > 0 && ev.u.band.lo <= ev.u.band.hi);
+        }
+    }
     char id[LG_BROKER_ID_MAX];
     if (lg_kite_parse_order_id(s, size, id, sizeof id, err, sizeof err) == LG_OK)
         LG_ASSERT(strlen(id) < sizeof id);

@@ -6,7 +6,7 @@
  * accepts and stays silent) and the simulator's 504 are unknown outcomes, never resent;
  * Kite's 429 is waited out and nothing is lost; TokenException halts (a KILL for the
  * engine, requests held) until a new token; a full queue refuses; the ticker's
- * reconnect fetches the order book.
+ * reconnect fetches the order book; circuit bands come from GET /quote in batches.
  */
 #include "port_fixture.h"
 
@@ -411,6 +411,63 @@ static void test_lookup_of_a_waiting_place(void **state) {
     assert_true(wait_for(f, LG_EV_ORDER_UPDATE, tags[0], 0, 3000));
 }
 
+
+/* ---- circuit bands -------------------------------------------------------------------------- */
+
+static uint32_t count_bands(fixture_t *f) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < f->n_ev; i++) n += f->ev[i].kind == LG_EV_BAND;
+    return n;
+}
+
+static bool bands_at_least(fixture_t *f, const void *arg) {
+    return count_bands(f) >= *(const uint32_t *)arg;
+}
+
+/* Every instrument of the simulator's master in batches of GET /quote, a second apart:
+ * one LG_EV_BAND each, inside sense, each instrument once; a session that ends halts the
+ * cycle, a new token resumes it. */
+static void test_bands(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    start_port(f, f->rest, NULL, "stale", NULL, 0);
+    const lg_instruments_t *m = &f->master;
+    uint32_t n = LG_MIN(m->n, 150u); /* two requests */
+    assert_true(n > 100u);
+    uint32_t *toks = malloc(n * sizeof *toks);
+    assert_non_null(toks);
+    for (uint32_t i = 0; i < n; i++) toks[i] = m->items[i].token;
+    uint32_t bad[] = {toks[0], 999999999u};
+    assert_int_equal(lg_port_bands(f->port, bad, 2, 0), LG_EINSTRUMENT);
+    assert_int_equal(lg_port_bands(f->port, toks, n, 0), LG_OK);
+    assert_true(wait_for(f, LG_EV_CONNECTION, NULL, 0, 3000)); /* TokenException: halted */
+    assert_true(find(f, LG_EV_CONNECTION, NULL)->u.connection.session_lost);
+    for (int i = 0; i < 40; i++) uv_run(&f->loop, UV_RUN_ONCE);
+    assert_int_equal(count_bands(f), 0);
+    assert_int_equal(stats(f).quote_requests, 1); /* nothing more while halted */
+    assert_int_equal(lg_port_set_token(f->port, "ptoken"), LG_OK);
+    assert_true(run_until(f, bands_at_least, &n, 6000));
+    lg_port_stats_t s = stats(f);
+    assert_int_equal(s.quote_requests, 3); /* the refused one, then two batches */
+    assert_int_equal(s.bands, n);
+    for (uint32_t i = 0; i < f->n_ev; i++) {
+        const lg_event_t *e = &f->ev[i];
+        if (e->kind != LG_EV_BAND) continue;
+        assert_true(e->u.band.lo > 0 && e->u.band.lo < e->u.band.hi);
+        uint32_t seen = 0;
+        for (uint32_t k = 0; k < f->n_ev; k++)
+            seen += f->ev[k].kind == LG_EV_BAND && f->ev[k].u.band.token == e->u.band.token;
+        assert_int_equal(seen, 1);
+    }
+    /* once only (every 0): no second cycle; its end said how many were known */
+    for (int i = 0; i < 300; i++) uv_run(&f->loop, UV_RUN_ONCE);
+    assert_int_equal(stats(f).quote_requests, 3);
+    bool told = false;
+    for (uint32_t i = 0; i < f->n_alerts; i++) told |= strstr(f->alerts[i].text, "circuit bands") != NULL;
+    assert_true(told);
+    free(toks);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_place_ack_fill, setup, teardown),
@@ -425,6 +482,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_ticker_heartbeats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticker_refused_halts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticker_reconnect_fetches_book, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bands, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
