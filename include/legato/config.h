@@ -23,6 +23,10 @@
 #include "legato/engine.h"
 #include "legato/strategies.h"
 
+/* [risk] broker_margin: intents wait for the broker's basket margin of a unit (auto: live
+ * only; the paper exchange answers it too, with its own model). */
+enum { LG_BROKER_MARGIN_AUTO = 0, LG_BROKER_MARGIN_ON, LG_BROKER_MARGIN_OFF };
+
 typedef enum lg_mode { LG_MODE_PAPER = 0, LG_MODE_LIVE = 1 } lg_mode_t;
 
 #define LG_CONFIG_PATH_MAX 256
@@ -55,6 +59,7 @@ typedef struct lg_daemon_config {
     lg_engine_config_t engine;
     /* [strategy.ema], [strategy.condor]: the example strategies (paper mode only) */
     int8_t ema_on, condor_on;
+    int8_t broker_margin;                /* [risk] broker_margin: LG_BROKER_MARGIN_* */
     lg_ema_params_t ema;
     lg_condor_params_t condor;
 } lg_daemon_config_t;

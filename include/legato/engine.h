@@ -180,6 +180,7 @@ typedef struct lg_engine_stats {
     uint64_t steps, errors, cmds, deferred;
     uint64_t groups_submitted, groups_rejected, emergencies, halts;
     uint64_t intents, sized, risk_refused;
+    uint64_t baskets;         /* broker basket margins asked (intents waiting for one) */
     uint32_t groups_live, orders_in_use;
     uint32_t instruments, instruments_priced; /* the master's, and those with a price yet */
     uint32_t instruments_banded; /* those with a circuit band (validation checks prices in it) */

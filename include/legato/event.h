@@ -86,6 +86,7 @@ typedef enum lg_ev_kind {
     LG_EV_MARGINS,       /* the broker's margin snapshot (available funds) */
     LG_EV_BAND,          /* an instrument's circuit band (from a quote) */
     LG_EV_STOP,          /* arm (or disarm) a stop-loss on a live group */
+    LG_EV_BASKET,        /* the broker's basket margin of one unit of a waiting intent */
     LG_EV__COUNT
 } lg_ev_kind_t;
 
@@ -165,6 +166,12 @@ typedef struct lg_event {
             lg_paise_t max_loss; /* a group stop: exit in unwind order once the group's
                                     P&L is at or below −max_loss paise; 0: none */
         } stop;                  /* both 0: disarm */
+        struct {
+            uint32_t group;             /* the intent's group, waiting in CREATED */
+            bool ok;                    /* false: the broker gave none (message says why) */
+            lg_paise_t initial, final;  /* Σ of the legs alone; with the spread benefit */
+            char message[LG_STATUS_MSG_MAX];
+        } basket;                       /* the answer to LG_CMD_QUERY_BASKET */
     } u;
 } lg_event_t;
 
@@ -180,7 +187,14 @@ typedef enum lg_cmd_kind {
                                mprot_pct): the shell's, sent through the broker port, which
                                keeps Kite's 25 modifications an order; the engine does not
                                emit it and the journal does not record it */
+    LG_CMD_QUERY_BASKET,    /* the broker's basket margin of one unit of group's structure
+                               (basket[0..n_basket)): answered by LG_EV_BASKET */
 } lg_cmd_kind_t;
+
+typedef struct lg_basket_leg {
+    uint32_t token;
+    int32_t qty; /* signed units of one structure unit: + buy, − sell */
+} lg_basket_leg_t;
 
 typedef struct lg_cmd {
     lg_cmd_kind_t kind;
@@ -193,6 +207,9 @@ typedef struct lg_cmd {
     int16_t mprot_pct;   /* market protection percent for MARKET / SL-M */
     lg_qty_t qty;
     lg_paise_t price, trigger;
+    uint32_t group;      /* QUERY_BASKET: the group waiting for the answer */
+    uint32_t n_basket;
+    lg_basket_leg_t basket[LG_MAX_LEGS]; /* QUERY_BASKET: the legs of one unit */
 } lg_cmd_t;
 
 typedef enum lg_rec_kind {

@@ -145,6 +145,7 @@ typedef struct lg_harness_stats {
     uint32_t sized;                /* intents the risk engine sized into groups */
     uint32_t risk_refused;         /* groups and intents it refused (margin, limits, data) */
     uint32_t stops_armed, stop_orders; /* stops armed; orders they placed */
+    uint32_t baskets, baskets_answered; /* broker basket margins asked; answers the engine took */
     uint32_t risk_halts;           /* kill switch by loss limit, margin floor, lost session */
     lg_ns_t fill_time[1024];   /* first order -> finished (HEDGED/…) per group */
     uint32_t n_fill_time;

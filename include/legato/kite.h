@@ -71,6 +71,11 @@ const char *lg_kite_etype_name(lg_kite_etype_t t);
  * never 0), tag. Values are percent-encoded. LG_EINVAL for a command that is not a
  * PLACE, a MARKET / SL-M order without market protection, a tag Kite would refuse, or
  * a product that is not NRML/MIS; LG_ENOSPACE when buf is too small. Writes a NUL. */
+/* POST /margins/basket's JSON body for a QUERY_BASKET: one MARKET order per leg (NFO,
+ * regular, product). LG_EINSTRUMENT for a leg missing from m; LG_EINVAL for another
+ * command, no legs, a zero quantity or a bad product; LG_ENOSPACE when buf is small. */
+int lg_kite_json_basket_request(const lg_cmd_t *c, const lg_instruments_t *m, const char *product,
+                                char *buf, size_t cap, size_t *len);
 int lg_kite_form_place(const lg_cmd_t *c, const lg_instrument_t *ins, const char *product,
                        char *buf, size_t cap, size_t *len);
 /* A modification of an open order (PUT /orders/regular/<order_id>): its new type,

@@ -70,6 +70,9 @@ typedef struct lg_risk_config {
     lg_paise_t max_notional_group; /* Σ contract value over a group's legs (0: none) */
     uint32_t max_orders_minute;   /* entry orders in any 60 s (0: none) */
     double max_slippage;          /* |market − decision| / decision price for an intent */
+    int8_t broker_basket;         /* 1: an intent without broker_margin waits in CREATED for the
+                                   * broker's basket margin of one unit (LG_CMD_QUERY_BASKET) */
+    lg_ns_t basket_timeout_ns;    /* no answer by then: the intent is refused (> 0) */
 } lg_risk_config_t;
 
 void lg_risk_config_default(lg_risk_config_t *c);

@@ -35,6 +35,7 @@ typedef struct lg_sim_knobs {
     double p_reorder;         /* an update is delayed past the next one */
     double p_unknown_send;    /* the order is placed but the client sees a timeout */
     double p_no_liquidity;    /* a marketable limit order rests instead of filling */
+    double p_basket_error;    /* a basket margin query answered with none (an error) */
     double p_lost_send;       /* the request never reaches the broker; the client sees
                                  a timeout (ORDER_ERROR, definitive = false) */
     /* market */
@@ -129,6 +130,10 @@ lg_paise_t lg_sim_ltp(const lg_sim_t *s, uint32_t token);
 /* The broker's margin snapshot now: the scenario margin of the positions (used) and
  * the funds left for new positions (opening balance + mark-to-market − used). */
 void lg_sim_margins(const lg_sim_t *s, lg_paise_t *available, lg_paise_t *used);
+/* The margin of a basket of legs (signed units) at the market's current time: initial,
+ * each leg alone; final, together. LG_EINSTRUMENT for a token the simulator lacks. */
+int lg_sim_basket(const lg_sim_t *s, const lg_basket_leg_t *legs, uint32_t n, lg_paise_t *initial,
+                  lg_paise_t *final);
 double lg_sim_underlying(const lg_sim_t *s, int underlying);
 uint32_t lg_sim_orders_with_tag(const lg_sim_t *s, const char *tag); /* count at the exchange */
 uint32_t lg_sim_order_count(const lg_sim_t *s);

@@ -352,6 +352,7 @@ static void get_metrics(route_ctx_t *c) {
     metric(&b, "intents_total", "counter", "intents received", (double)s.intents);
     metric(&b, "intents_sized_total", "counter", "intents sized and admitted", (double)s.sized);
     metric(&b, "risk_refused_total", "counter", "refusals by the risk engine", (double)s.risk_refused);
+    metric(&b, "basket_queries_total", "counter", "broker basket margins asked for intents", (double)s.baskets);
     metric(&b, "margin_available_rupees", "gauge", "last margin snapshot", (double)r.available / 100);
     metric(&b, "margin_reserved_rupees", "gauge", "reserved by groups entering", (double)r.reserved / 100);
     metric(&b, "day_pnl_rupees", "gauge", "the day's P&L", (double)r.day_pnl / 100);

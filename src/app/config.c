@@ -47,6 +47,7 @@ static const char *const DURABILITY[] = {"full", "normal", NULL};
 static const char *const LEVELS[] = {"info", "warn", "error", "critical", NULL};
 static const char *const POLICIES[] = {"ratchet", "protection_first", "naive", NULL};
 static const char *const INCOMPLETE[] = {"flat", "shrink", NULL};
+static const char *const BROKER_MARGIN[] = {"auto", "on", "off", NULL};
 
 #define DAY_MS 86400000.0
 #define DAY_S 86400.0
@@ -118,6 +119,8 @@ static const lg_key_t KEYS[] = {
     {"risk", "vol_scan", K_DBL, AT(engine.risk.shock.margin.vol_scan), 0, 0.999999, NULL},
     {"risk", "extreme_weight", K_DBL, AT(engine.risk.shock.margin.extreme_weight), 0, 1, NULL},
     {"risk", "exposure", K_DBL, AT(engine.risk.shock.margin.exposure), 0, 1, NULL},
+    {"risk", "broker_margin", K_ENUM, AT(broker_margin), 0, 0, BROKER_MARGIN},
+    {"risk", "basket_timeout_ms", K_MS, AT(engine.risk.basket_timeout_ns), 1, 600000, NULL},
     {"stop", "timeout_ms", K_MS, AT(engine.stop.timeout_ns), 1, 600000, NULL},
     {"stop", "cancel_retry_ms", K_MS, AT(engine.stop.cancel_retry_ns), 1, 600000, NULL},
     {"stop", "market_fill_ms", K_MS, AT(engine.stop.market_fill_ns), 1, 600000, NULL},

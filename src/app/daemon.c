@@ -386,6 +386,9 @@ int lg_daemon_start(uv_loop_t *loop, const lg_daemon_config_t *cfg, lg_daemon_t 
     if (d == NULL) return fail(err, errcap, LG_ENOMEM, "out of memory");
     d->cfg = *cfg;
     d->loop = loop;
+    d->cfg.engine.risk.broker_basket =
+        cfg->broker_margin == LG_BROKER_MARGIN_ON ||
+        (cfg->broker_margin == LG_BROKER_MARGIN_AUTO && cfg->mode == LG_MODE_LIVE);
     int rc = lg_daemon_dir(cfg->data_dir, err, errcap);
     if (rc == LG_OK) rc = lg_daemon_token(cfg->token_file, true, d->token, sizeof d->token, err, errcap);
     if (rc == LG_OK) rc = open_journal(d, err, errcap);

@@ -100,6 +100,7 @@ static int cmd_dst(int argc, char **argv) {
     uint64_t failures = 0, groups = 0, emergencies = 0, halts = 0, events = 0;
     uint64_t restarts = 0, lost = 0, adopted = 0, rebuilt = 0, disk = 0;
     uint64_t sized = 0, refused = 0, stops = 0, stop_orders = 0, risk_halts = 0;
+    uint64_t baskets = 0, baskets_answered = 0;
     uint64_t s_worlds = 0, s_intents = 0, s_groups = 0, s_exits = 0;
     int flags = (a.verbose ? LG_DST_VERBOSE : 0) | (a.crash ? LG_DST_CRASH : 0) |
                 (a.strategies ? LG_DST_STRATEGIES : 0);
@@ -120,6 +121,8 @@ static int cmd_dst(int argc, char **argv) {
         stops += r.stats.stops_armed;
         stop_orders += r.stats.stop_orders;
         risk_halts += r.stats.risk_halts;
+        baskets += r.stats.baskets;
+        baskets_answered += r.stats.baskets_answered;
         s_worlds += r.strategies;
         s_intents += r.strat.intents;
         s_groups += r.strat.groups;
@@ -145,6 +148,8 @@ static int cmd_dst(int argc, char **argv) {
            "session\n",
            (unsigned long long)sized, (unsigned long long)refused, (unsigned long long)stops,
            (unsigned long long)stop_orders, (unsigned long long)risk_halts);
+    printf("dst: broker basket margins: %llu asked, %llu answers taken (the rest late, or lost "
+           "with a crash)\n", (unsigned long long)baskets, (unsigned long long)baskets_answered);
     printf("dst: example strategies traded in %llu worlds: %llu intents, %llu groups made, "
            "%llu exits asked\n",
            (unsigned long long)s_worlds, (unsigned long long)s_intents, (unsigned long long)s_groups,

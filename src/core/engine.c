@@ -176,6 +176,7 @@ static int dispatch(lg_engine_t *e, const lg_event_t *ev) {
     case LG_EV_INTENT: return lg_eng_on_intent(e, ev);
     case LG_EV_MARGINS: return lg_eng_on_margins(e, ev);
     case LG_EV_BAND: return lg_eng_on_band(e, ev);
+    case LG_EV_BASKET: return lg_eng_on_basket(e, ev);
     case LG_EV_STOP: return lg_eng_on_stop(e, ev);
     case LG_EV_CONNECTION:
         if (ev->u.connection.up && ev->u.connection.session_lost)

@@ -84,6 +84,10 @@ typedef struct lg_group {
     uint32_t stop_seq;                   /* the next stop order number (tags stay unique) */
     lg_ns_t stop_wake;                   /* the price stop's next wake-up */
     lg_paise_t max_loss;                 /* group stop: exit at P&L <= −max_loss; 0 none */
+    bool basket_wait;                    /* CREATED: the broker's basket margin awaited (basket.c) */
+    lg_ns_t basket_deadline;             /* ... until then */
+    double it_confidence;                /* the waiting intent's confidence and decision price */
+    lg_paise_t it_decision;
 } lg_group_t;
 
 /* lg_group_t.adopted bits: which kinds of order recovery adopted into the group. */
@@ -178,6 +182,11 @@ void lg_eng_touch(lg_engine_t *e, lg_group_t *g);
 int lg_eng_on_submit(lg_engine_t *e, const lg_group_spec_t *spec);
 /* A group from a spec (it == NULL) or from an intent's unit structure (sized first). */
 int lg_eng_submit(lg_engine_t *e, const lg_group_spec_t *spec, const lg_intent_t *it);
+/* A validated group: refused unless trading is ACTIVE, sized (an intent), admitted by the
+ * risk engine and released; or REJECTED with the reason (returned). */
+int lg_eng_admit_group(lg_engine_t *e, lg_group_t *g, const lg_intent_t *it);
+/* CREATED -> REJECTED for why; rc is returned (and the step's status). */
+int lg_eng_reject_group(lg_engine_t *e, lg_group_t *g, lg_reason_t why, int rc);
 int lg_eng_on_ack(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_error(lg_engine_t *e, const lg_event_t *ev);
 int lg_eng_on_update(lg_engine_t *e, const lg_event_t *ev);
@@ -317,6 +326,16 @@ lg_ns_t lg_risk_margins_wake(lg_engine_t *e);
 int lg_stop_eng_init(lg_engine_t *e);
 void lg_stop_eng_free(lg_engine_t *e);
 int lg_eng_on_stop(lg_engine_t *e, const lg_event_t *ev);
+
+/* basket.c: the broker's basket margin of an intent's unit (live) */
+bool lg_basket_wanted(const lg_engine_t *e, const lg_intent_t *it);
+/* The group (validated, CREATED) waits for LG_EV_BASKET: the query is emitted. */
+int lg_basket_ask(lg_engine_t *e, lg_group_t *g, const lg_intent_t *it);
+int lg_eng_on_basket(lg_engine_t *e, const lg_event_t *ev);
+/* A waiting group's wake-up: refused past its deadline or once trading is not ACTIVE. */
+void lg_basket_touch(lg_engine_t *e, lg_group_t *g);
+/* RECOVERED: the queries died with the process that sent them; their groups are refused. */
+void lg_basket_recovered(lg_engine_t *e);
 /* Tells the group's price stop of its orders and its time; acts on its answers. */
 void lg_stop_eng_sync(lg_engine_t *e, lg_group_t *g);
 void lg_stop_eng_tick(lg_engine_t *e, uint32_t idx);

@@ -438,6 +438,10 @@ void lg_group_wake(lg_engine_t *e, lg_group_t *g) {
         g->wake_at = INT64_MAX;
         return;
     }
+    if (g->basket_wait) { /* its basket margin awaited (basket.c) */
+        g->wake_at = e->tstate != LG_TS_ACTIVE ? e->now : g->basket_deadline;
+        return;
+    }
     query_silent(e, g);
     lg_ns_t t = next_silence(e, g);
     if (trading_state_pending(e, g) || g->exposure_due) t = e->now;

@@ -15,7 +15,7 @@ int lg_eng_on_submit(lg_engine_t *e, const lg_group_spec_t *spec) {
     return lg_eng_submit(e, spec, NULL);
 }
 
-static int reject_group(lg_engine_t *e, lg_group_t *g, lg_reason_t why, int rc) {
+int lg_eng_reject_group(lg_engine_t *e, lg_group_t *g, lg_reason_t why, int rc) {
     e->stats.groups_rejected++;
     lg_group_transition(e, g, LG_GS_REJECTED, why);
     e->out->new_group = 0;
@@ -43,18 +43,24 @@ int lg_eng_submit(lg_engine_t *e, const lg_group_spec_t *spec, const lg_intent_t
     int rc = lg_group_validate(e, spec, g);
     if (rc != LG_OK) {
         e->stats.errors++;
-        return reject_group(e, g, LG_WHY_INVALID, rc);
+        return lg_eng_reject_group(e, g, LG_WHY_INVALID, rc);
     }
+    if (it != NULL && e->tstate == LG_TS_ACTIVE && lg_basket_wanted(e, it)) return lg_basket_ask(e, g, it);
+    return lg_eng_admit_group(e, g, it);
+}
+
+int lg_eng_admit_group(lg_engine_t *e, lg_group_t *g, const lg_intent_t *it) {
+    int rc;
     if (e->tstate != LG_TS_ACTIVE) {
         rc = lg_eng_refuse(e, LG_EHALTED, g->id, NULL, "group %u refused: trading is %s", g->id,
                            lg_tstate_name(e->tstate));
-        return reject_group(e, g, LG_WHY_NOT_ACTIVE, rc);
+        return lg_eng_reject_group(e, g, LG_WHY_NOT_ACTIVE, rc);
     }
     uint32_t units = 0;
     lg_bound_t bound = LG_BOUND_NONE;
     rc = it != NULL ? lg_risk_size_group(e, g, it, &units, &bound) : LG_OK;
     if (rc == LG_OK) rc = lg_risk_admit(e, g, units, bound);
-    if (rc != LG_OK) return reject_group(e, g, LG_WHY_RISK, rc);
+    if (rc != LG_OK) return lg_eng_reject_group(e, g, LG_WHY_RISK, rc);
     if (it != NULL) e->stats.sized++; /* sized and admitted */
     lg_group_transition(e, g, LG_GS_VALIDATED, LG_WHY_SUBMIT);
     lg_entry_release(e, g);
@@ -94,6 +100,10 @@ void lg_eng_touch(lg_engine_t *e, lg_group_t *g) {
      * known — a decision on half of the book could unwind a group the broker shows
      * whole (its short's fill learnt before its protection's). */
     if (g->rebuilt || g->undecided || e->recovering) return;
+    if (g->basket_wait) { /* CREATED, nothing sent: only its answer, deadline or state */
+        lg_basket_touch(e, g);
+        return;
+    }
     lg_stop_eng_sync(e, g);
     if (e->tstate == LG_TS_HALTED && (g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED))
         lg_unwind_start(e, g, LG_PURPOSE_EXIT, LG_WHY_KILL);
@@ -361,6 +371,7 @@ int lg_eng_on_control(lg_engine_t *e, const lg_event_t *ev) {
     case LG_CTL_RECOVERED:
         if (!e->recovering)
             return lg_eng_refuse(e, LG_ESTATE, 0, NULL, "RECOVERED without RECOVER_BEGIN");
+        lg_basket_recovered(e);
         lg_eng_recovered(e);
         return LG_OK;
     case LG_CTL_EXIT_GROUP: {

@@ -46,7 +46,7 @@ const char *lg_ev_kind_name(lg_ev_kind_t k) {
     static const char *const names[LG_EV__COUNT] = {
         "none", "group_submit", "order_ack", "order_error", "order_update",
         "tick", "timer",        "control",   "positions",   "connection", "adopt",
-        "intent", "margins", "band", "stop"};
+        "intent", "margins", "band", "stop", "basket"};
     if ((unsigned)k >= LG_EV__COUNT) return "?";
     return names[k];
 }

@@ -29,6 +29,8 @@ void lg_risk_config_default(lg_risk_config_t *c) {
     c->max_lots_group = 400;
     c->max_orders_minute = 200;
     c->max_slippage = 0.05;
+    c->broker_basket = 0;
+    c->basket_timeout_ns = 5 * LG_NS_PER_S;
 }
 
 static bool frac(double x, bool zero_ok, bool one_ok) {
@@ -79,6 +81,8 @@ int lg_risk_config_check(const lg_risk_config_t *c, char *err, size_t cap) {
     if (!(isfinite(c->max_slippage) && c->max_slippage > 0.0 && c->max_slippage < 1.0))
         return lg_errf(err, cap, LG_EINVAL, "risk limit max_slippage %g must be in (0, 1)",
                    c->max_slippage);
+    if (c->basket_timeout_ns <= 0)
+        return lg_errf(err, cap, LG_EINVAL, "risk limit basket_timeout must be positive");
     return LG_OK;
 }
 
@@ -164,8 +168,9 @@ int lg_risk_size(const lg_risk_config_t *c, const lg_size_input_t *in, lg_size_r
     rs(d, sizeof d, in->day_pnl);
     int rc = r->units > 0 ? LG_OK : LG_ELIMIT;
     lg_errf(r->why, sizeof r->why, rc,
-        "%u units, decided by %s: margin %s/%s=%u delta %u vega %u caps %u loss %u (P&L %s) x %.2f",
-        r->units, lg_bound_name(bound), a, b, r->by[LG_BOUND_MARGIN],
+        "%u units, decided by %s: margin %s/%s%s=%u delta %u vega %u caps %u loss %u (P&L %s) x %.2f",
+        r->units, lg_bound_name(bound), a, b,
+        in->broker_per_unit > in->need_per_unit ? " (the broker's basket)" : "", r->by[LG_BOUND_MARGIN],
         r->by[LG_BOUND_DELTA] == UINT32_MAX ? 0 : r->by[LG_BOUND_DELTA],
         r->by[LG_BOUND_VEGA] == UINT32_MAX ? 0 : r->by[LG_BOUND_VEGA], r->by[LG_BOUND_CAPS],
         throttled ? r->by[LG_BOUND_LOSS] : 0, d, r->mult);

@@ -203,6 +203,17 @@ void lg_dst_run_seed(uint64_t seed, int policy, int flags, const char *journal,
         cfg.engine.risk.daily_loss_limit = (lg_paise_t)between(&r, 5e3, 1e5) * 100;
     if (lg_rng_chance(&r, 0.05)) cfg.engine.risk.margin_floor = cfg.funds / 2;
     if (lg_rng_chance(&r, 0.1)) cfg.engine.max_stops = 2; /* the stop pool overflows */
+    /* live's sizing in a third of the worlds: intents wait for the broker's basket margin,
+     * which sometimes fails or comes after its timeout (a stream of its own, so that the
+     * other worlds stay as they were) */
+    lg_rng_t rb;
+    lg_rng_seed(&rb, seed ^ 0x6261736b6574ULL);
+    if (lg_rng_chance(&rb, 0.3)) {
+        cfg.engine.risk.broker_basket = 1;
+        cfg.knobs.p_basket_error = lg_rng_chance(&rb, 0.5) ? between(&rb, 0, 0.3) : 0;
+        if (lg_rng_chance(&rb, 0.2))
+            cfg.engine.risk.basket_timeout_ns = (lg_ns_t)between(&rb, 1e6, 60e6);
+    }
     /* Hedge-first policies: never uncovered, not for a moment. naive: by design it is,
      * and the exposure monitor must close it within the window. */
     cfg.emergency_window_ns = cfg.engine.policy != LG_POLICY_NAIVE ? 0

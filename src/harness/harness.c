@@ -239,6 +239,7 @@ void lg_h_sized_spec(lg_harness_t *h, lg_h_sub_t *s) {
     if (!s->is_intent || s->sized_known || s->group == 0 || h->eng == NULL) return;
     lg_group_view_t v;
     if (lg_engine_group(h->eng, s->group, &v) != LG_OK || v.n_legs != s->spec.n_legs) return;
+    if (v.state == LG_GS_CREATED) return; /* not sized yet: its broker basket margin awaited */
     for (uint32_t i = 0; i < v.n_legs; i++) s->spec.legs[i].qty = v.legs[i].target;
     s->sized_known = true;
 }
@@ -316,6 +317,7 @@ static int run_step(lg_harness_t *h, const lg_event_t *ev) {
 static void count_risk(lg_harness_t *h, const lg_event_t *ev, const lg_out_t *o) {
     bool rejected = false; /* a group made and refused; else an intent refused unmade */
     if (ev->kind == LG_EV_STOP && o->status == LG_OK) h->stats.stops_armed++;
+    if (ev->kind == LG_EV_BASKET && o->status != LG_ESTATE) h->stats.baskets_answered++;
     for (uint32_t i = 0; i < o->n_recs; i++) {
         const lg_record_t *r = &o->recs[i];
         if (r->kind == LG_REC_SIZING && r->a > 0) h->stats.sized++;
@@ -333,6 +335,7 @@ static void count_risk(lg_harness_t *h, const lg_event_t *ev, const lg_out_t *o)
         if (o->cmds[i].kind == LG_CMD_PLACE && lg_tag_decode(o->cmds[i].tag, &t) == LG_OK &&
             t.purpose == LG_PURPOSE_STOP)
             h->stats.stop_orders++;
+        h->stats.baskets += o->cmds[i].kind == LG_CMD_QUERY_BASKET;
     }
 }
 
@@ -362,6 +365,8 @@ static bool step(lg_harness_t *h, const lg_event_t *ev, int sub) {
         h->subs[sub].group = h->out.new_group;
         lg_h_sized_spec(h, &h->subs[sub]);
     }
+    for (uint32_t i = 0; ev->kind == LG_EV_BASKET && i < h->n_subs; i++) /* sized only now */
+        if (h->subs[i].group == ev->u.basket.group) lg_h_sized_spec(h, &h->subs[i]);
     if (h->cfg.check_invariants) lg_h_check_step(h, before, &h->out);
     if (h->observer) h->observer(h, ev, &h->out, h->observer_ctx);
     if (h->runner != NULL && lg_h_crash_after_step(h)) lg_h_crash_planned(h);

@@ -1,7 +1,8 @@
 /*
  * kite_form.c — requests from the engine's commands: the form of POST /orders/regular
  * for a PLACE (application/x-www-form-urlencoded, every value percent-encoded), the
- * path and form of PUT for a modification, and the path of DELETE for a CANCEL. The instrument master holds NFO contracts only, so
+ * path and form of PUT for a modification, the path of DELETE for a CANCEL, and the JSON
+ * body of POST /margins/basket for a QUERY_BASKET (one MARKET order per leg). The instrument master holds NFO contracts only, so
  * the exchange is always NFO. A MARKET or SL-M order never leaves without its
  * market_protection (Kite refuses 0 since 2026-04); a tag Kite would refuse (not 1–20
  * alphanumerics) is refused here, before anything is sent.
@@ -137,4 +138,41 @@ int lg_kite_path_cancel(const lg_cmd_t *c, char *buf, size_t cap) {
     LG_ASSERT(c != NULL && buf != NULL);
     if (c->kind != LG_CMD_CANCEL) return LG_EINVAL;
     return order_path(c->broker_id, buf, cap);
+}
+
+/* A tradingsymbol inside a JSON string as it is: printable ASCII, no quote or backslash. */
+static bool json_plain(const char *s) {
+    for (; *s; s++)
+        if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\') return false;
+    return true;
+}
+
+int lg_kite_json_basket_request(const lg_cmd_t *c, const lg_instruments_t *m, const char *product,
+                                char *buf, size_t cap, size_t *len) {
+    LG_ASSERT(c != NULL && m != NULL && product != NULL && buf != NULL && len != NULL);
+    if (c->kind != LG_CMD_QUERY_BASKET || c->n_basket == 0 || c->n_basket > LG_MAX_LEGS)
+        return LG_EINVAL;
+    if (strcmp(product, "NRML") != 0 && strcmp(product, "MIS") != 0) return LG_EINVAL;
+    form_t f = {.buf = buf, .cap = cap};
+    if (cap > 0) buf[0] = '\0';
+    put_raw(&f, "[");
+    for (uint32_t i = 0; i < c->n_basket; i++) {
+        const lg_basket_leg_t *l = &c->basket[i];
+        const lg_instrument_t *ins = lg_instruments_find(m, l->token);
+        if (ins == NULL) return LG_EINSTRUMENT;
+        if (l->qty == 0 || !json_plain(ins->symbol)) return LG_EINVAL;
+        char one[256];
+        int k = snprintf(one, sizeof one,
+                         "%s{\"exchange\":\"NFO\",\"tradingsymbol\":\"%s\",\"transaction_type\":\"%s\","
+                         "\"variety\":\"regular\",\"product\":\"%s\",\"order_type\":\"MARKET\","
+                         "\"quantity\":%lld,\"price\":0,\"trigger_price\":0}",
+                         i > 0 ? "," : "", ins->symbol, l->qty > 0 ? "BUY" : "SELL", product,
+                         (long long)(l->qty > 0 ? l->qty : -(lg_qty_t)l->qty));
+        LG_ASSERT(k > 0 && (size_t)k < sizeof one);
+        put_raw(&f, one);
+    }
+    put_raw(&f, "]");
+    if (f.full) return LG_ENOSPACE;
+    *len = f.n;
+    return LG_OK;
 }

@@ -110,7 +110,8 @@ static int queue_of(const lg_cmd_t *c) {
     case LG_CMD_CANCEL: return Q_REDUCE;
     case LG_CMD_QUERY_ORDER:
     case LG_CMD_QUERY_POSITIONS: return Q_QUERY;
-    case LG_CMD_QUERY_MARGINS: return Q_QUERY;
+    case LG_CMD_QUERY_MARGINS:
+    case LG_CMD_QUERY_BASKET: return Q_QUERY;
     default: return -1;
     }
 }

@@ -42,6 +42,7 @@ static const char *kind_name(const lg_cmd_t *c) {
     case LG_CMD_QUERY_POSITIONS: return "positions";
     case LG_CMD_QUERY_MARGINS: return "margins";
     case LG_CMD_MODIFY: return "modification";
+    case LG_CMD_QUERY_BASKET: return "basket margin";
     default: return "request";
     }
 }
@@ -120,6 +121,14 @@ static int build(lg_port_t *p, const lg_cmd_t *c, char *url, char *form, size_t 
         snprintf(path, sizeof path, "/user/margins");
         *method = "GET";
         break;
+    case LG_CMD_QUERY_BASKET: { /* one unit on its own: not netted against positions */
+        int rc = lg_kite_json_basket_request(c, p->cfg.master, p->product, form, LG_PORT_FORM_MAX,
+                                             form_len);
+        if (rc != LG_OK) return rc;
+        snprintf(path, sizeof path, "/margins/basket?consider_positions=false");
+        *method = "POST";
+        break;
+    }
     default:
         return LG_EINVAL;
     }
@@ -157,6 +166,7 @@ void lg_port_slot_open(lg_port_t *p, lg_port_slot_t *s, const lg_cmd_t *c, bool 
     s->cmd = *c;
     s->book = book;
     s->quote = quote;
+    s->json = c->kind == LG_CMD_QUERY_BASKET;
     s->busy = true;
     s->len = 0;
     s->too_big = false;
@@ -180,6 +190,13 @@ static void not_started(lg_port_t *p, const lg_cmd_t *c, int rc) {
 static void not_sent(lg_port_t *p, const lg_cmd_t *c, int rc, const char *why) {
     if (why == NULL) why = lg_strerror(rc);
     lg_port_alert(p, LG_ALERT_ERROR, rc, "%s %.20s not sent: %.100s", kind_name(c), c->tag, why);
+    if (c->kind == LG_CMD_QUERY_BASKET) { /* the waiting group hears it at once */
+        lg_event_t ev = {.kind = LG_EV_BASKET};
+        ev.u.basket.group = c->group;
+        snprintf(ev.u.basket.message, sizeof ev.u.basket.message, "not sent: %.80s", why);
+        emit(p, &ev);
+        return;
+    }
     if (c->kind != LG_CMD_PLACE) return;
     lg_event_t ev = {.kind = LG_EV_ORDER_ERROR};
     lg_strlcpy(ev.u.error.tag, c->tag, sizeof ev.u.error.tag);
@@ -362,6 +379,27 @@ static lg_kite_next_t positions_answer(lg_port_t *p, const lg_port_slot_t *s, co
     return LG_KITE_NOTHING;
 }
 
+/* POST /margins/basket's answer for the waiting group: final, or none with the reason. */
+static lg_kite_next_t basket_answer(const lg_port_slot_t *s, const char *ctype, int http,
+                                    const char *why, lg_event_t *ev, lg_kite_answer_t *a) {
+    lg_kite_classify(http, ctype, s->body ? s->body : "", s->len, a);
+    if (a->backoff) return LG_KITE_RETRY;
+    ev->kind = LG_EV_BASKET;
+    ev->u.basket.group = s->cmd.group;
+    char err[96] = "";
+    if (http == 0)
+        snprintf(ev->u.basket.message, sizeof ev->u.basket.message, "no answer: %.80s",
+                 why ? why : "connection closed");
+    else if (!a->ok)
+        snprintf(ev->u.basket.message, sizeof ev->u.basket.message, "http %d: %.80s", http, a->message);
+    else if (lg_kite_parse_basket(s->body, s->len, &ev->u.basket.initial, &ev->u.basket.final, err,
+                                  sizeof err) != LG_OK)
+        snprintf(ev->u.basket.message, sizeof ev->u.basket.message, "answer refused: %.70s", err);
+    else
+        ev->u.basket.ok = true;
+    return LG_KITE_EVENT;
+}
+
 static void count(lg_port_t *p, const lg_event_t *ev) {
     if (ev->kind == LG_EV_ORDER_ACK) p->st.acks++;
     else if (ev->kind == LG_EV_ORDER_ERROR && ev->u.error.definitive) p->st.definitive_errors++;
@@ -408,6 +446,8 @@ void lg_port_done(lg_port_t *p, lg_port_slot_t *s, int http, const char *ctype, 
         next = lg_kite_cancel_answer(&c, http, ctype, body, s->len, &ev, &a);
     } else if (c.kind == LG_CMD_QUERY_ORDER) {
         next = lg_kite_lookup_answer(&c, http, ctype, body, s->len, &ev, &a);
+    } else if (c.kind == LG_CMD_QUERY_BASKET) {
+        next = basket_answer(s, ctype, http, why, &ev, &a);
     } else if (c.kind == LG_CMD_MODIFY) {
         lg_kite_classify(http, ctype, body, s->len, &a);
         next = a.backoff ? LG_KITE_RETRY : LG_KITE_NOTHING;

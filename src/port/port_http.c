@@ -190,11 +190,19 @@ int lg_ph_headers(lg_port_t *p) {
     struct curl_slist *h = curl_slist_append(NULL, "X-Kite-Version: 3");
     struct curl_slist *h2 = h ? curl_slist_append(h, auth) : NULL;
     struct curl_slist *h3 = h2 ? curl_slist_append(h2, "Expect:") : NULL; /* no 100-continue */
+    struct curl_slist *j = curl_slist_append(NULL, "X-Kite-Version: 3");
+    struct curl_slist *j2 = j ? curl_slist_append(j, auth) : NULL;
+    struct curl_slist *j3 = j2 ? curl_slist_append(j2, "Expect:") : NULL;
+    struct curl_slist *j4 = j3 ? curl_slist_append(j3, "Content-Type: application/json") : NULL;
     memset(auth, 0, sizeof auth);
-    if (h3 == NULL) {
+    if (h3 == NULL || j4 == NULL) {
         curl_slist_free_all(h);
+        curl_slist_free_all(j);
         return LG_ENOSPACE;
     }
+    curl_slist_free_all(p->old_json_headers);
+    p->old_json_headers = p->json_headers;
+    p->json_headers = j4;
     /* The list a request in flight may still use is kept until the next change. */
     curl_slist_free_all(p->old_headers);
     p->old_headers = p->headers;
@@ -233,6 +241,7 @@ int lg_ph_init(lg_port_t *p) {
 int lg_ph_start(lg_port_t *p, lg_port_slot_t *s, const char *method) {
     CURL *e = s->easy;
     curl_easy_setopt(e, CURLOPT_URL, s->url);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->json ? p->json_headers : p->headers);
     bool get = strcmp(method, "GET") == 0, del = strcmp(method, "DELETE") == 0;
     if (get || del) {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -263,6 +272,9 @@ void lg_ph_close(lg_port_t *p) {
     curl_slist_free_all(p->headers);
     curl_slist_free_all(p->old_headers);
     p->headers = p->old_headers = NULL;
+    curl_slist_free_all(p->json_headers);
+    curl_slist_free_all(p->old_json_headers);
+    p->json_headers = p->old_json_headers = NULL;
     uv_timer_stop(&p->curl_timer);
     uv_close((uv_handle_t *)&p->curl_timer, lg_port_handle_closed);
 }

@@ -17,7 +17,7 @@
 #include <curl/curl.h>
 
 #define LG_PORT_BODY_MAX (8u << 20)   /* the largest answer taken (an order book) */
-#define LG_PORT_FORM_MAX 1024
+#define LG_PORT_FORM_MAX 2048         /* a basket of LG_MAX_LEGS orders in JSON */
 #define LG_PORT_URL_MAX 4096          /* a /quote of up to LG_PORT_QUOTE_BATCH instruments */
 #define LG_PORT_QUOTE_BATCH 100       /* instruments in one GET /quote (Kite takes 500) */
 #define LG_PORT_BOOK_MAX 2048         /* orders taken from one order-book fetch */
@@ -35,6 +35,7 @@ typedef struct lg_port_slot {
     CURL *easy;
     bool busy, book;      /* book: the port's own order-book fetch (cmd.tag "") */
     bool quote;           /* the port's own GET /quote for circuit bands (port_quote.c) */
+    bool json;            /* the body is JSON (POST /margins/basket), not a form */
     lg_cmd_t cmd;
     char url[LG_PORT_URL_MAX];
     char form[LG_PORT_FORM_MAX];
@@ -53,6 +54,7 @@ struct lg_port {
     uint32_t n_slots, n_busy;
     CURLM *multi;
     struct curl_slist *headers, *old_headers;
+    struct curl_slist *json_headers, *old_json_headers; /* the same + Content-Type: JSON */
     lg_ph_sock_t *socks;    /* sockets libcurl has us poll */
     uv_timer_t curl_timer, rate_timer;
     uint32_t open_handles;  /* libuv handles still to close before the port is freed */

@@ -61,7 +61,7 @@ static bool knobs_ok(const lg_sim_knobs_t *k) {
     bool p = prob_ok(k->p_reject_random) && prob_ok(k->p_reject_margin) &&
              prob_ok(k->p_partial) && prob_ok(k->p_drop_update) && prob_ok(k->p_dup_update) &&
              prob_ok(k->p_reorder) && prob_ok(k->p_unknown_send) &&
-             prob_ok(k->p_no_liquidity) && prob_ok(k->p_lost_send);
+             prob_ok(k->p_no_liquidity) && prob_ok(k->p_lost_send) && prob_ok(k->p_basket_error);
     bool m = k->vol_annual >= 0.0 && k->vol_annual < 10.0 && k->jump_per_hour >= 0.0 &&
              isfinite(k->jump_per_hour) && k->jump_pct >= 0.0 && k->jump_pct < 100.0 &&
              isfinite(k->circuit_pct) && k->tick_interval_ns > 0 && k->step_ns > 0 &&
@@ -210,6 +210,11 @@ void lg_sim_request(lg_sim_t *s, const lg_cmd_t *cmd, lg_ns_t now) {
     case LG_CMD_QUERY_MARGINS: {
         const lg_sim_knobs_t *k = &s->cfg.knobs;
         lg_sims_margins(s, now + lg_sims_latency(s, k->update_min_ns, k->update_max_ns));
+        break;
+    }
+    case LG_CMD_QUERY_BASKET: {
+        const lg_sim_knobs_t *k = &s->cfg.knobs;
+        lg_sims_basket(s, cmd, now + lg_sims_latency(s, k->ack_min_ns, k->ack_max_ns));
         break;
     }
     default:

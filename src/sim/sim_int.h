@@ -51,6 +51,7 @@ typedef enum sim_kind {
     SK_UPDATE,
     SK_POSITIONS,
     SK_MARGINS,
+    SK_BASKET, /* a basket margin answer (group, ok, initial, final, msg) */
     /* world actions (at the exchange) */
     SK_OPEN,   /* the order reaches the exchange: OPEN / TRIGGER PENDING / REJECTED */
     SK_FILL,   /* the next piece of a partial fill */
@@ -68,6 +69,8 @@ typedef struct sim_item {
     lg_paise_t avg;     /* SK_UPDATE snapshot */
     char tag[LG_TAG_MAX + 1];
     char msg[LG_STATUS_MSG_MAX];
+    uint32_t group;     /* SK_BASKET */
+    lg_paise_t initial, final; /* SK_BASKET; both 0: none (msg says why) */
 } sim_item_t;
 
 typedef struct sim_hent {
@@ -256,6 +259,8 @@ void lg_sims_update(lg_sim_t *s, uint32_t order, lg_ns_t t, lg_kstatus_t st, con
 void lg_sims_answer(lg_sim_t *s, uint32_t order, lg_ns_t t);
 void lg_sims_positions(lg_sim_t *s, lg_ns_t t);
 void lg_sims_margins(lg_sim_t *s, lg_ns_t t);
+/* QUERY_BASKET: priced now (lg_sim_basket), answered at t; p_basket_error gives none. */
+void lg_sims_basket(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t t);
 void lg_sims_world(lg_sim_t *s, lg_ns_t t, sim_kind_t kind, uint32_t order);
 void lg_sims_event(lg_sim_t *s, const sim_item_t *it, lg_event_t *ev);
 lg_ns_t lg_sims_latency(lg_sim_t *s, lg_ns_t lo, lg_ns_t hi);

@@ -106,6 +106,15 @@ void lg_sims_margins(lg_sim_t *s, lg_ns_t t) {
     push_dlv(s, t, &it);
 }
 
+void lg_sims_basket(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t t) {
+    sim_item_t it = {.kind = SK_BASKET, .order = LG_SIM_NONE, .group = c->group};
+    if (lg_rng_chance(&s->rng, s->cfg.knobs.p_basket_error))
+        lg_strlcpy(it.msg, "MarginException: margin calculation unavailable (simulated)", sizeof it.msg);
+    else if (lg_sim_basket(s, c->basket, c->n_basket, &it.initial, &it.final) != LG_OK)
+        lg_strlcpy(it.msg, "InputException: invalid instrument in the basket", sizeof it.msg);
+    push_dlv(s, t, &it);
+}
+
 /* Positions as of delivery: every sim instrument with a nonzero net quantity. */
 static void positions_event(lg_sim_t *s, lg_event_t *ev) {
     uint32_t n = 0;
@@ -158,6 +167,14 @@ void lg_sims_event(lg_sim_t *s, const sim_item_t *it, lg_event_t *ev) {
     case SK_MARGINS:
         ev->kind = LG_EV_MARGINS;
         lg_sim_margins(s, &ev->u.margins.available, &ev->u.margins.used);
+        break;
+    case SK_BASKET:
+        ev->kind = LG_EV_BASKET;
+        ev->u.basket.group = it->group;
+        ev->u.basket.ok = it->msg[0] == '\0';
+        ev->u.basket.initial = it->initial;
+        ev->u.basket.final = it->final;
+        lg_strlcpy(ev->u.basket.message, it->msg, sizeof ev->u.basket.message);
         break;
     default:
         lg_assert_fail("not a delivery", __FILE__, __LINE__);

@@ -112,7 +112,7 @@ typedef struct knob {
 #define KMS(n, f) {n "_ms", offsetof(lg_sim_knobs_t, f), true, 0.0, 600000.0}
 static const knob_t knobs[] = {
     KP(p_reject_random), KP(p_reject_margin), KP(p_partial), KP(p_drop_update),
-    KP(p_dup_update), KP(p_reorder), KP(p_unknown_send), KP(p_no_liquidity), KP(p_lost_send),
+    KP(p_dup_update), KP(p_reorder), KP(p_unknown_send), KP(p_no_liquidity), KP(p_lost_send), KP(p_basket_error),
     KMS("ack_min", ack_min_ns), KMS("ack_max", ack_max_ns), KMS("open_min", open_min_ns),
     KMS("open_max", open_max_ns), KMS("update_min", update_min_ns),
     KMS("update_max", update_max_ns), KMS("tick_interval", tick_interval_ns),

@@ -442,6 +442,13 @@ static void enc_event_body(wr_t *w, const lg_event_t *ev) {
         put_int(w, ev->u.stop.gap, 8);
         put_int(w, ev->u.stop.max_loss, 8);
         break;
+    case LG_EV_BASKET:
+        put_uint(w, ev->u.basket.group, 4);
+        put_bool(w, ev->u.basket.ok);
+        put_int(w, ev->u.basket.initial, 8);
+        put_int(w, ev->u.basket.final, 8);
+        put_str(w, ev->u.basket.message, sizeof ev->u.basket.message);
+        break;
     default: wr_fail(w, LG_EINVAL); break;
     }
 }
@@ -485,6 +492,13 @@ static void dec_event_body(rd_t *r, lg_event_t *ev, lg_position_row_t *rows, uin
         ev->u.stop.limit = get_int(r, 8);
         ev->u.stop.gap = get_int(r, 8);
         ev->u.stop.max_loss = get_int(r, 8);
+        break;
+    case LG_EV_BASKET:
+        ev->u.basket.group = (uint32_t)get_uint(r, 4);
+        ev->u.basket.ok = get_bool(r);
+        ev->u.basket.initial = get_int(r, 8);
+        ev->u.basket.final = get_int(r, 8);
+        get_str(r, ev->u.basket.message, sizeof ev->u.basket.message);
         break;
     default: rd_fail(r, LG_EPARSE); break;
     }
@@ -561,8 +575,9 @@ int lg_jrnl_decode_record(const uint8_t *buf, size_t len, lg_record_t *rec) {
 
 /* ---- commands -------------------------------------------------------------------- */
 
+/* What the engine emits (a MODIFY is the shell's, never journaled). */
 static bool cmd_kind_valid(int k) {
-    return k >= (int)LG_CMD_PLACE && k <= (int)LG_CMD_QUERY_MARGINS;
+    return (k >= (int)LG_CMD_PLACE && k <= (int)LG_CMD_QUERY_MARGINS) || k == (int)LG_CMD_QUERY_BASKET;
 }
 
 int lg_jrnl_encode_cmd(const lg_cmd_t *c, uint8_t *buf, size_t cap, size_t *len) {
@@ -580,6 +595,15 @@ int lg_jrnl_encode_cmd(const lg_cmd_t *c, uint8_t *buf, size_t cap, size_t *len)
     put_qty(&w, c->qty);
     put_int(&w, c->price, 8);
     put_int(&w, c->trigger, 8);
+    if (c->kind == LG_CMD_QUERY_BASKET) {
+        if (c->n_basket == 0 || c->n_basket > LG_MAX_LEGS) return LG_EINVAL;
+        put_uint(&w, c->group, 4);
+        put_uint(&w, c->n_basket, 1);
+        for (uint32_t i = 0; i < c->n_basket; i++) {
+            put_uint(&w, c->basket[i].token, 4);
+            put_int(&w, c->basket[i].qty, 4);
+        }
+    }
     return wr_done(&w, len);
 }
 
@@ -602,6 +626,15 @@ int lg_jrnl_decode_cmd(const uint8_t *buf, size_t len, lg_cmd_t *c) {
     tmp.qty = get_qty(&r);
     tmp.price = get_int(&r, 8);
     tmp.trigger = get_int(&r, 8);
+    if (tmp.kind == LG_CMD_QUERY_BASKET) {
+        tmp.group = (uint32_t)get_uint(&r, 4);
+        tmp.n_basket = (uint32_t)get_uint(&r, 1);
+        if (tmp.n_basket == 0 || tmp.n_basket > LG_MAX_LEGS) rd_fail(&r, LG_EPARSE);
+        for (uint32_t i = 0; i < tmp.n_basket && r.err == LG_OK; i++) {
+            tmp.basket[i].token = (uint32_t)get_uint(&r, 4);
+            tmp.basket[i].qty = (int32_t)get_int(&r, 4);
+        }
+    }
     int rc = rd_done(&r);
     if (rc != LG_OK) return rc;
     memcpy(c, &tmp, sizeof tmp);

@@ -195,6 +195,7 @@ static uint32_t event_group(const lg_event_t *ev) {
     case LG_EV_ORDER_ACK: return tag_group(ev->u.ack.tag);
     case LG_EV_ORDER_ERROR: return tag_group(ev->u.error.tag);
     case LG_EV_ORDER_UPDATE: return tag_group(ev->u.update.tag);
+    case LG_EV_BASKET: return ev->u.basket.group;
     default: return 0;
     }
 }
@@ -260,7 +261,8 @@ static void assert_step(const lg_event_t *ev, const lg_out_t *out) {
     LG_ASSERT(out->n_cmds == 0 || out->cmds != NULL);
     for (uint32_t i = 0; i < out->n_recs; i++) assert_record(&out->recs[i]);
     for (uint32_t i = 0; i < out->n_cmds; i++)
-        LG_ASSERT(out->cmds[i].kind >= LG_CMD_PLACE && out->cmds[i].kind <= LG_CMD_QUERY_MARGINS);
+        LG_ASSERT((out->cmds[i].kind >= LG_CMD_PLACE && out->cmds[i].kind <= LG_CMD_QUERY_MARGINS) ||
+                  out->cmds[i].kind == LG_CMD_QUERY_BASKET);
 }
 
 static int put_event(lg_store_t *s, row_cols_t *c, const lg_event_t *ev) {
@@ -293,7 +295,8 @@ static int put_cmd(lg_store_t *s, row_cols_t *c, const lg_cmd_t *cmd) {
         return lg_store_fail(s, rc, "%s: step %llu: command does not encode: %s", s->path,
                              (unsigned long long)c->step, lg_errname(rc));
     *c = (row_cols_t){.seq = c->seq + 1, .step = c->step, .now = c->now, .item = LG_JRNL_CMD,
-                      .kind = (int32_t)cmd->kind, .grp = tag_group(cmd->tag)};
+                      .kind = (int32_t)cmd->kind,
+                      .grp = cmd->kind == LG_CMD_QUERY_BASKET ? cmd->group : tag_group(cmd->tag)};
     return insert_row(s, c, len);
 }
 

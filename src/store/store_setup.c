@@ -82,6 +82,8 @@ typedef enum cfg_type { T_I8, T_I16, T_U16, T_U32, T_I64, T_F64, T_U8 } cfg_type
     X(risk.max_notional_group, T_I64)                                                   \
     X(risk.max_orders_minute, T_U32)                                                    \
     X(risk.max_slippage, T_F64)                                                         \
+    X(risk.broker_basket, T_I8)                                                         \
+    X(risk.basket_timeout_ns, T_I64)                                                    \
     X(max_stops, T_U32)                                                                 \
     X(stop.timeout_ns, T_I64)                                                           \
     X(stop.cancel_retry_ns, T_I64)                                                      \
@@ -101,7 +103,7 @@ CFG_FIELDS(CFG_CHECK)
 
 /* The fields' sizes with their padding: a field added to lg_engine_config_t changes
  * this, and must then be added to CFG_FIELDS too. */
-_Static_assert(sizeof(lg_engine_config_t) == 416, "new lg_engine_config_t field: add it to CFG_FIELDS");
+_Static_assert(sizeof(lg_engine_config_t) == 432, "new lg_engine_config_t field: add it to CFG_FIELDS");
 
 typedef struct cfg_field {
     const char *key;

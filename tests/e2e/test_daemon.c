@@ -9,6 +9,7 @@
  *   an iron condor submitted -> HEDGED -> exit -> CLOSED, each state in its timeline
  *   the kill switch -> HALTED -> a new group 422 -> resume -> ACTIVE
  *   the circuit bands from the exchange's quotes; a price above its band refused
+ *   [risk] broker_margin = on: an intent waits for the exchange's basket margin, then trades
  *   /metrics in Prometheus text; a paper restart keeps the earlier journal aside
  *   the example strategies on: the condor seller's condor HEDGED then exited, the EMA
  *   crossover's spread, both sized by the risk engine; after the kill switch their
@@ -110,6 +111,12 @@ static int setup(void **state) {
 static int setup_strategies(void **state) {
     return setup_ini(state, "[strategy.ema]\nbar_s = 1\nfast = 2\nslow = 3\n"
                             "[strategy.condor]\nevery_s = 1\nhold_s = 2\n");
+}
+
+/* Intents sized with the broker's basket margin (the paper exchange answers it). */
+static int setup_basket(void **state) {
+    return setup_ini(state, "[risk]\nbroker_margin = on\n[strategy.ema]\nenabled = false\n"
+                            "[strategy.condor]\nenabled = false\n");
 }
 
 static int teardown(void **state) {
@@ -471,6 +478,41 @@ static void test_circuit_bands(void **state) {
     assert_int_equal(orders_sent(f), sent); /* nothing left for it */
 }
 
+/* [risk] broker_margin = on: an intent is answered 201 at once and waits for the broker's
+ * basket margin of a unit (POST /margins/basket at the exchange) before it is sized; then
+ * trades as any intent. Early refusals (no prices or margins yet) come after the wait. */
+static void test_broker_margin(void **state) {
+    fix_t *f = *state;
+    char body[256];
+    snprintf(body, sizeof body, "{\"legs\":[{\"token\":%u,\"side\":\"sell\",\"ratio\":1},"
+             "{\"token\":%u,\"side\":\"buy\",\"ratio\":1}]}", f->call_lo, f->call_hi);
+    uint32_t id = 0;
+    char st[32] = "";
+    for (int i = 0; i < 100 && strcmp(st, "HEDGED") != 0; i++) {
+        tc_resp_t r;
+        int code = req(f, "POST", "/v1/intents", body, &r);
+        if (code != 201) fail_msg("POST /v1/intents: %d %s", code, r.body);
+        const char *s = strstr(r.body, "\"id\":");
+        id = s != NULL ? (uint32_t)strtoul(s + 5, NULL, 10) : 0;
+        tc_free(&r);
+        assert_true(id > 0);
+        for (int k = 0; k < 250; k++) { /* CREATED while it waits; then sized or refused */
+            group_state(f, id, st, sizeof st);
+            if (strcmp(st, "HEDGED") == 0 || strcmp(st, "REJECTED") == 0) break;
+            tc_pause_ms(20);
+        }
+        if (strcmp(st, "REJECTED") == 0) tc_pause_ms(50);
+    }
+    assert_string_equal(st, "HEDGED");
+    assert_true(metric(f, "legato_basket_queries_total") >= 1);
+    char path[64];
+    snprintf(path, sizeof path, "/v1/groups/%u", id);
+    tc_resp_t r;
+    assert_int_equal(req(f, "GET", path, NULL, &r), 200);
+    if (strstr(r.body, "\"units\":") == NULL) fail_msg("%s", r.body);
+    tc_free(&r);
+}
+
 static void test_journal_aside(void **state) {
     fix_t *f = *state;
     stop(f);
@@ -493,6 +535,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_journal_aside, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_circuit_bands, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broker_margin, setup_basket, teardown),
         cmocka_unit_test_setup_teardown(test_example_strategies, setup_strategies, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,4 +185,24 @@ static inline lg_shock_result_t spread_walk(fx_t *f, lg_qty_t qty, lg_policy_t p
     return r;
 }
 
+/* An intent for one unit of the call spread (short 24 200, long 24 400), decided at the
+ * market now. */
+static inline lg_event_t spread_intent(fx_t *f, double confidence) {
+    lg_event_t ev = {.kind = LG_EV_INTENT};
+    lg_intent_t *it = &ev.u.intent;
+    it->n_legs = 2;
+    it->legs[0] = (lg_intent_leg_t){.token = T_C24200, .side = -1, .covered_by = -1, .ratio = 1};
+    it->legs[1] = (lg_intent_leg_t){.token = T_C24400, .side = 1, .covered_by = -1, .ratio = 1};
+    it->direction = 1;
+    it->policy = -1;
+    it->on_incomplete = -1;
+    it->confidence = confidence;
+    lg_paise_t a = 0, b = 0;
+    double iv;
+    lg_engine_price(f->e, T_C24200, &a, &iv);
+    lg_engine_price(f->e, T_C24400, &b, &iv);
+    it->decision_price = b - a; /* a credit: negative */
+    return ev;
+}
+
 #endif

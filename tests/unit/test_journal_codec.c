@@ -210,6 +210,14 @@ static uint32_t sample_events(lg_event_t *evs, uint32_t max) {
     evs[n++].u.stop.max_loss = INT64_MAX;
     ev_init(&evs[n], LG_EV_STOP); /* disarm */
     evs[n++].u.stop.group = UINT32_MAX;
+    ev_init(&evs[n], LG_EV_BASKET); /* the broker's basket margin */
+    evs[n].u.basket.group = 42;
+    evs[n].u.basket.ok = true;
+    evs[n].u.basket.initial = 9650498;
+    evs[n++].u.basket.final = 3478673;
+    ev_init(&evs[n], LG_EV_BASKET); /* none: the broker's reason */
+    evs[n].u.basket.group = UINT32_MAX;
+    strcpy(evs[n++].u.basket.message, "http 400: data[0].final.total: missing");
     sample_adopt(&evs[n++], LG_KS_OPEN, 1, LG_OT_LIMIT);
     sample_adopt(&evs[n++], LG_KS_COMPLETE, -1, LG_OT_MARKET);
     sample_adopt(&evs[n++], LG_KS_TRIGGER_PENDING, -1, LG_OT_SLM);
@@ -281,6 +289,12 @@ static uint32_t sample_cmds(lg_cmd_t *cmds, uint32_t max) {
     cmd_init(&cmds[n++], LG_CMD_QUERY_ORDER, true, "L0000001203E00", "");
     cmd_init(&cmds[n++], LG_CMD_QUERY_POSITIONS, true, "", "");
     cmd_init(&cmds[n++], LG_CMD_QUERY_MARGINS, true, "", "");
+    lg_cmd_t *b = &cmds[n++]; /* a basket margin of one unit: every leg's slot used */
+    cmd_init(b, LG_CMD_QUERY_BASKET, true, "", "");
+    b->group = UINT32_MAX;
+    b->n_basket = LG_MAX_LEGS;
+    for (uint32_t i = 0; i < LG_MAX_LEGS; i++)
+        b->basket[i] = (lg_basket_leg_t){.token = 1000u + i, .qty = i % 2 ? INT32_MIN : INT32_MAX};
     lg_cmd_t *f = &cmds[n++];
     cmd_init(f, LG_CMD_CANCEL, false, "", "");
     fill_str(f->tag, sizeof f->tag, 'A');
@@ -372,6 +386,12 @@ static void assert_event_equal(const lg_event_t *a, const lg_event_t *b) {
         assert_int_equal(a->u.stop.group, b->u.stop.group);
         assert_true(a->u.stop.trigger == b->u.stop.trigger && a->u.stop.limit == b->u.stop.limit);
         assert_true(a->u.stop.gap == b->u.stop.gap && a->u.stop.max_loss == b->u.stop.max_loss);
+        break;
+    case LG_EV_BASKET:
+        assert_int_equal(a->u.basket.group, b->u.basket.group);
+        assert_int_equal(a->u.basket.ok, b->u.basket.ok);
+        assert_true(a->u.basket.initial == b->u.basket.initial && a->u.basket.final == b->u.basket.final);
+        assert_string_equal(a->u.basket.message, b->u.basket.message);
         break;
     case LG_EV_ADOPT:
         assert_update_equal(&a->u.adopt.u, &b->u.adopt.u);
@@ -491,12 +511,17 @@ static void test_cmd_roundtrip(void **state) {
     (void)state;
     lg_cmd_t cmds[MAX_SAMPLES];
     uint32_t n = sample_cmds(cmds, MAX_SAMPLES);
-    bool seen[LG_CMD_QUERY_MARGINS + 1] = {false};
+    bool seen[LG_CMD_QUERY_BASKET + 1] = {false};
     for (uint32_t i = 0; i < n; i++) {
         roundtrip_cmd(&cmds[i]);
         seen[cmds[i].kind] = true;
     }
     for (int k = LG_CMD_PLACE; k <= LG_CMD_QUERY_MARGINS; k++) assert_true(seen[k]);
+    assert_true(seen[LG_CMD_QUERY_BASKET]);
+    lg_cmd_t none;
+    cmd_init(&none, LG_CMD_QUERY_BASKET, true, "", ""); /* a basket of nothing */
+    size_t len = 0;
+    assert_int_equal(lg_jrnl_encode_cmd(&none, buf, sizeof buf, &len), LG_EINVAL);
 }
 
 /* ---- golden bytes ------------------------------------------------------------------- */

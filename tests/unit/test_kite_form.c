@@ -1,7 +1,7 @@
 /*
  * test_kite_form.c — the requests legato sends Kite: the place form field by field for
  * each order type, percent-encoding, market protection never 0, tags Kite would refuse,
- * a buffer too small, and the cancel path.
+ * a buffer too small, the cancel path, and the JSON body of a basket margin query.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "test_master.h"
 
 #include "legato/kite.h"
 
@@ -147,6 +149,40 @@ static void test_modify(void **st) {
     assert_int_equal(lg_kite_form_modify(&m, path, sizeof path, buf, 10, &len), LG_ENOSPACE);
 }
 
+/* POST /margins/basket: one MARKET order per leg of the unit, in JSON. */
+static void test_basket_body(void **st) {
+    (void)st;
+    lg_instruments_t m;
+    lg_test_master(&m);
+    lg_cmd_t c = {.kind = LG_CMD_QUERY_BASKET, .group = 7, .n_basket = 2};
+    c.basket[0] = (lg_basket_leg_t){.token = T_C24200, .qty = -65};
+    c.basket[1] = (lg_basket_leg_t){.token = T_C24400, .qty = 130};
+    char buf[1024];
+    size_t len = 0;
+    assert_int_equal(lg_kite_json_basket_request(&c, &m, "NRML", buf, sizeof buf, &len), LG_OK);
+    assert_string_equal(buf,
+        "[{\"exchange\":\"NFO\",\"tradingsymbol\":\"NIFTY26JUL24200CE\",\"transaction_type\":\"SELL\","
+        "\"variety\":\"regular\",\"product\":\"NRML\",\"order_type\":\"MARKET\",\"quantity\":65,"
+        "\"price\":0,\"trigger_price\":0},"
+        "{\"exchange\":\"NFO\",\"tradingsymbol\":\"NIFTY26JUL24400CE\",\"transaction_type\":\"BUY\","
+        "\"variety\":\"regular\",\"product\":\"NRML\",\"order_type\":\"MARKET\",\"quantity\":130,"
+        "\"price\":0,\"trigger_price\":0}]");
+    assert_int_equal(len, strlen(buf));
+    assert_int_equal(lg_kite_json_basket_request(&c, &m, "CNC", buf, sizeof buf, &len), LG_EINVAL);
+    char small[100];
+    assert_int_equal(lg_kite_json_basket_request(&c, &m, "MIS", small, sizeof small, &len), LG_ENOSPACE);
+    c.basket[1].token = 4242;
+    assert_int_equal(lg_kite_json_basket_request(&c, &m, "NRML", buf, sizeof buf, &len), LG_EINSTRUMENT);
+    c.basket[1] = (lg_basket_leg_t){.token = T_C24400, .qty = 0};
+    assert_int_equal(lg_kite_json_basket_request(&c, &m, "NRML", buf, sizeof buf, &len), LG_EINVAL);
+    c.n_basket = 0;
+    assert_int_equal(lg_kite_json_basket_request(&c, &m, "NRML", buf, sizeof buf, &len), LG_EINVAL);
+    c.kind = LG_CMD_QUERY_MARGINS;
+    c.n_basket = 1;
+    assert_int_equal(lg_kite_json_basket_request(&c, &m, "NRML", buf, sizeof buf, &len), LG_EINVAL);
+    lg_instruments_free(&m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_forms),
@@ -154,6 +190,7 @@ int main(void) {
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_cancel_path),
         cmocka_unit_test(test_modify),
+        cmocka_unit_test(test_basket_body),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@
  * accepts and stays silent) and the simulator's 504 are unknown outcomes, never resent;
  * Kite's 429 is waited out and nothing is lost; TokenException halts (a KILL for the
  * engine, requests held) until a new token; a full queue refuses; the ticker's
- * reconnect fetches the order book; circuit bands come from GET /quote in batches.
+ * reconnect fetches the order book; circuit bands come from GET /quote in batches; a
+ * basket margin query answers with the spread benefit, or with none and the reason.
  */
 #include "port_fixture.h"
 
@@ -412,6 +413,38 @@ static void test_lookup_of_a_waiting_place(void **state) {
 }
 
 
+/* ---- basket margins -------------------------------------------------------------------------- */
+
+/* POST /margins/basket for a unit of a call spread: the simulator's model answers with the
+ * spread benefit (final below initial); a session gone answers with none, the reason named. */
+static void test_basket(void **state) {
+    fixture_t *f = *state;
+    start_sim(f, NULL);
+    start_port(f, f->rest, NULL, "ptoken", NULL, 0);
+    lg_cmd_t c = {.kind = LG_CMD_QUERY_BASKET, .risk_reducing = true, .group = 9, .n_basket = 2};
+    c.basket[0] = (lg_basket_leg_t){.token = option_token(f, 1, LG_KIND_CE), .qty = -65};
+    c.basket[1] = (lg_basket_leg_t){.token = option_token(f, 3, LG_KIND_CE), .qty = 65};
+    assert_int_equal(lg_port_send(f->port, &c), LG_OK);
+    assert_true(wait_for(f, LG_EV_BASKET, NULL, 0, 3000));
+    const lg_event_t *e = find(f, LG_EV_BASKET, NULL);
+    if (!e->u.basket.ok) fail_msg("%s", e->u.basket.message);
+    assert_int_equal(e->u.basket.group, 9);
+    assert_true(e->u.basket.final > 0 && e->u.basket.final < e->u.basket.initial);
+    lg_cmd_t bad = c;
+    bad.basket[1].token = 999999999u;
+    assert_int_equal(lg_port_send(f->port, &bad), LG_EINSTRUMENT); /* refused before it leaves */
+    f->n_ev = 0;
+    assert_int_equal(lg_port_set_token(f->port, "stale"), LG_OK);
+    c.group = 10;
+    assert_int_equal(lg_port_send(f->port, &c), LG_OK);
+    assert_true(wait_for(f, LG_EV_BASKET, NULL, 0, 3000));
+    e = find(f, LG_EV_BASKET, NULL);
+    assert_false(e->u.basket.ok);
+    assert_int_equal(e->u.basket.group, 10);
+    assert_non_null(strstr(e->u.basket.message, "http 403"));
+    assert_true(stats(f).halted);
+}
+
 /* ---- circuit bands -------------------------------------------------------------------------- */
 
 static uint32_t count_bands(fixture_t *f) {
@@ -483,6 +516,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_ticker_refused_halts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ticker_reconnect_fetches_book, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bands, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_basket, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -163,24 +163,6 @@ static void test_reservation_unanswered(void **st) {
 
 /* ---- intents ----------------------------------------------------------------------------- */
 
-static lg_event_t spread_intent(fx_t *f, double confidence) {
-    lg_event_t ev = {.kind = LG_EV_INTENT};
-    lg_intent_t *it = &ev.u.intent;
-    it->n_legs = 2;
-    it->legs[0] = (lg_intent_leg_t){.token = T_C24200, .side = -1, .covered_by = -1, .ratio = 1};
-    it->legs[1] = (lg_intent_leg_t){.token = T_C24400, .side = 1, .covered_by = -1, .ratio = 1};
-    it->direction = 1;
-    it->policy = -1;
-    it->on_incomplete = -1;
-    it->confidence = confidence;
-    lg_paise_t a = 0, b = 0;
-    double iv;
-    lg_engine_price(f->e, T_C24200, &a, &iv);
-    lg_engine_price(f->e, T_C24400, &b, &iv);
-    it->decision_price = b - a; /* a credit: negative */
-    return ev;
-}
-
 static void test_intent_sized_by_margin(void **st) {
     (void)st;
     fx_t *f = fx_new();
