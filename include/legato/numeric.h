@@ -22,6 +22,10 @@ void lg_b76_greeks(bool is_call, double F, double K, double T, double r, double 
  * bounds, LG_EINVAL for bad inputs. */
 int lg_b76_iv(bool is_call, double F, double K, double T, double r, double price,
               double *sigma);
+/* The same, starting from guess (a volatility solved for the option before; 0 or out
+ * of range: the solver's own start). */
+int lg_b76_iv_from(bool is_call, double F, double K, double T, double r, double price,
+                   double guess, double *sigma);
 double lg_norm_cdf(double x);
 double lg_norm_pdf(double x);
 

@@ -46,24 +46,30 @@ static double leg_delta(lg_engine_t *e, const lg_leg_t *l, double fwd) {
 
 /* |Δheld − progress·Δfinished| in units of the underlying, against a limit of
  * delta_limit_frac × the largest leg. progress is the filled share of the structure,
- * so a group that holds nothing yet is not exposed. */
+ * so a group that holds nothing yet is not exposed. The difference is Σ δᵢ·wᵢ with
+ * wᵢ = heldᵢ − progress·targetᵢ: a leg filled in proportion (every leg of a group that
+ * holds nothing, or all of it) weighs nothing, and its delta — a volatility solved, a
+ * Black-76 — is not computed. Ticks of groups waiting for their first fill cost none. */
 static bool delta_breach(lg_engine_t *e, const lg_group_t *g) {
     double fwd = forward_of(e, &g->legs[0]);
     if (!(fwd > 0)) return false; /* no market data yet: naked check only */
-    double held = 0, fin = 0, held_units = 0, target_units = 0;
+    double held_units = 0, target_units = 0;
     lg_qty_t largest = 0;
     for (uint32_t i = 0; i < g->n_legs; i++) {
         const lg_leg_t *l = &g->legs[i];
-        double d = leg_delta(e, l, fwd) * l->side;
-        double h = (double)(l->entry_filled - l->rev_filled);
-        held += d * h;
-        fin += d * (double)l->target;
-        held_units += h;
+        held_units += (double)(l->entry_filled - l->rev_filled);
         target_units += (double)l->target;
         largest = LG_MAX(largest, l->target);
     }
     double progress = target_units > 0 ? held_units / target_units : 0;
-    return fabs(held - progress * fin) > e->cfg.delta_limit_frac * (double)largest;
+    double diff = 0;
+    for (uint32_t i = 0; i < g->n_legs; i++) {
+        const lg_leg_t *l = &g->legs[i];
+        double w = (double)(l->entry_filled - l->rev_filled) - progress * (double)l->target;
+        if (fabs(w) < 1e-9) continue; /* filled in proportion: no weight */
+        diff += leg_delta(e, l, fwd) * l->side * w;
+    }
+    return fabs(diff) > e->cfg.delta_limit_frac * (double)largest;
 }
 
 static void accumulate(lg_engine_t *e, lg_group_t *g) {

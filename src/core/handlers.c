@@ -271,8 +271,9 @@ static double solve_at(const lg_engine_t *e, uint32_t idx, lg_paise_t fwd) {
                   (double)(e->now + e->cfg.clock_offset_ns) / 1e9;
     if (secs <= 0) return 0;
     double iv = 0;
-    if (lg_b76_iv(ins->kind == LG_KIND_CE, (double)fwd / 100.0, (double)ins->strike / 100.0,
-                  secs / (365.0 * 86400.0), 0.0, (double)e->ltp[idx] / 100.0, &iv) != LG_OK)
+    if (lg_b76_iv_from(ins->kind == LG_KIND_CE, (double)fwd / 100.0, (double)ins->strike / 100.0,
+                       secs / (365.0 * 86400.0), 0.0, (double)e->ltp[idx] / 100.0, e->iv[idx],
+                       &iv) != LG_OK)
         return 0;
     return iv;
 }
