@@ -70,6 +70,7 @@ typedef enum lg_stop_why {
     LG_STOP_WHY_RETRY,            /* lg_stop_retry after FAILED */
     LG_STOP_WHY_OVER_EXIT,        /* late fills exited more than was held (escalation) */
     LG_STOP_WHY_NO_SLOTS,         /* LG_STOP_MAX_ORDERS used up (escalation) */
+    LG_STOP_WHY_ADOPT,            /* lg_stop_adopt: a working SL taken over (recovery) */
     LG_STOP_WHY__COUNT
 } lg_stop_why_t;
 
@@ -165,6 +166,27 @@ int lg_stop_config_check(const lg_stop_config_t *c);
  * LG_EQTY, LG_EPRICE for a bad config or spec. */
 int lg_stop_arm(lg_stop_t *s, const lg_stop_config_t *cfg, const lg_stop_spec_t *spec,
                 lg_ns_t now, lg_stop_out_t *out);
+/* A working SL order found at the broker that no stop owns (recovery: a crash lost the
+ * step that armed it), as the broker reports it. */
+typedef struct lg_stop_found {
+    uint32_t seq;          /* its number (the tag's attempt field) */
+    lg_ostate_t state;     /* not final */
+    lg_qty_t filled;       /* cumulative, at most spec.qty */
+    lg_paise_t avg_price;  /* of those fills */
+} lg_stop_found_t;
+
+/* Arms s (IDLE, or finished) by adopting the found order as its SL: ARMED, that order
+ * working, exactly as if lg_stop_arm had placed it. spec.qty is the order's quantity
+ * (what it protects), spec.trigger and spec.limit its prices; what it filled counts as
+ * exited. The machine's clock starts now: a fill so far, an OPEN state (the exchange
+ * triggered it) or ltp (> 0: the last price; 0 none) at or through the trigger count
+ * as triggered now, and a price already past the gap cancels the SL at once. Its later
+ * orders are numbered from found->seq + 1. LG_ESTATE if s has an order working;
+ * LG_EINVAL, LG_EQTY, LG_EPRICE for a bad config or spec; LG_ESTATUS for a final or
+ * unknown state; LG_EOVERFILL, LG_EPRICE for a fill that does not fit the order. */
+int lg_stop_adopt(lg_stop_t *s, const lg_stop_config_t *cfg, const lg_stop_spec_t *spec,
+                  const lg_stop_found_t *found, lg_paise_t ltp, lg_ns_t now,
+                  lg_stop_out_t *out);
 /* A fresh machine (nothing working, DISARMED) whose next arming numbers its orders
  * from next_seq: the engine keeps a group's numbers unique across the stop slots it
  * uses. */

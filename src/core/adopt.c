@@ -25,9 +25,11 @@
  * failed (rejected, missing at the broker, cancelled by the exchange) while it was
  * entering; or it holds something it should not (a finished group that is not flat, a
  * live one off its structure: a late fill). An adopted stop order that no armed stop
- * placed (the step arming it was lost) is cancelled, and the group's stop disarmed: the
- * person arms it again (a critical alert says so); if it filled, the group is off its
- * structure and unwinds.
+ * placed (the step arming it was lost) is re-armed when it safely can be: a stop machine
+ * adopts it as its SL, and a fill it made moves the group to CLOSING as an armed stop's
+ * would (stop_eng.c). Otherwise it is cancelled and the group's stop disarmed: the
+ * person arms it again (a critical alert says so and why); if it filled, the group is
+ * off its structure and unwinds.
  *
  * A rebuilt group's intended structure is unknown (its specification was in the lost
  * journal), so legato does not guess one: its working entry orders are cancelled and

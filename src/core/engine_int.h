@@ -347,8 +347,10 @@ void lg_stop_eng_release(lg_engine_t *e, lg_group_t *g);
 /* A stop order the armed stop placed (false for one no stop knows: an orphan, adopted
  * after a crash lost the step that armed or moved its stop; the unwind cancels those). */
 bool lg_stop_eng_owns(const lg_engine_t *e, const lg_group_t *g, const lg_order_t *o);
-/* RECOVERED: a group holding orphan stop orders has them cancelled (and its stop, whose
- * picture the crash made wrong, disarmed), with a critical alert to arm it again. */
+/* RECOVERED: a group whose one working orphan stop order can protect what it holds has
+ * it adopted by a stop machine (re-armed, a warning naming it); otherwise its orphans
+ * are cancelled (and its stop, whose picture the crash made wrong, disarmed), with a
+ * critical alert naming why and to arm it again. */
 void lg_stop_eng_recovered(lg_engine_t *e, lg_group_t *g);
 
 /* exposure.c */

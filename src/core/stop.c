@@ -29,6 +29,7 @@
  *   from             event / condition                        action             to
  *   IDLE (re-arm: DONE, FAILED, DISARMED)
  *                    lg_stop_arm                              PLACE_SL qty       ARMED
+ *                    lg_stop_adopt (a working SL, recovery)   -                  ARMED
  *   ARMED            tick past the trigger by more than gap   CANCEL  gap        SL_CANCELLING
  *   ARMED            triggered timeout_ns ago, SL not final   CANCEL  timeout    SL_CANCELLING
  *   ARMED            SL COMPLETE                              -                  DONE
@@ -96,6 +97,7 @@ static const char *const why_names[LG_STOP_WHY__COUNT] = {
     [LG_STOP_WHY_RETRY] = "retry",
     [LG_STOP_WHY_OVER_EXIT] = "over_exit",
     [LG_STOP_WHY_NO_SLOTS] = "no_slots",
+    [LG_STOP_WHY_ADOPT] = "adopt",
 };
 
 /* Allowed transitions: bit `to` set in allowed[from]. */
@@ -476,21 +478,63 @@ void lg_stop_reset(lg_stop_t *s, uint32_t next_seq) {
     s->next_seq = next_seq;
 }
 
-int lg_stop_arm(lg_stop_t *s, const lg_stop_config_t *cfg, const lg_stop_spec_t *spec,
-                lg_ns_t now, lg_stop_out_t *out) {
-    LG_ASSERT(s != NULL && cfg != NULL && spec != NULL && out != NULL);
+/* What arming and adopting both check first: nothing working, time forward, a sound
+ * configuration and spec. out is emptied. */
+static int start_check(const lg_stop_t *s, const lg_stop_config_t *cfg, const lg_stop_spec_t *spec,
+                       lg_ns_t now, lg_stop_out_t *out) {
     out->n = 0;
     out->wake_at = lg_stop_wake(s);
     if (state_working(s->state)) return LG_ESTATE;
     if (s->state != LG_STOP_IDLE && now < s->now) return LG_EINVAL;
     int rc = lg_stop_config_check(cfg);
-    if (rc == LG_OK) rc = spec_check(spec);
+    return rc == LG_OK ? spec_check(spec) : rc;
+}
+
+int lg_stop_arm(lg_stop_t *s, const lg_stop_config_t *cfg, const lg_stop_spec_t *spec,
+                lg_ns_t now, lg_stop_out_t *out) {
+    LG_ASSERT(s != NULL && cfg != NULL && spec != NULL && out != NULL);
+    int rc = start_check(s, cfg, spec, now, out);
     if (rc != LG_OK) return rc;
     uint32_t seq = s->state == LG_STOP_IDLE ? 0 : s->next_seq;
     LG_ASSERT(seq <= UINT32_MAX - LG_STOP_MAX_ORDERS);
     *s = (lg_stop_t){.cfg = *cfg, .spec = *spec, .state = LG_STOP_IDLE, .now = now,
                      .first_seq = seq, .next_seq = seq};
     place(s, LG_OT_SL, spec->qty, LG_STOP_WHY_ARM, out);
+    return finish(s, out);
+}
+
+/* Everything that makes an adoption unacceptable, checked before any change. */
+static int found_check(const lg_stop_spec_t *spec, const lg_stop_found_t *f) {
+    if ((unsigned)f->state >= (unsigned)LG_OS__COUNT || lg_ostate_terminal(f->state))
+        return LG_ESTATUS;
+    if (f->seq > UINT32_MAX - LG_STOP_MAX_ORDERS) return LG_EINVAL;
+    if (f->filled < 0) return LG_EQTY;
+    if (f->filled > spec->qty) return LG_EOVERFILL;
+    if (f->avg_price < 0 || (f->filled > 0 && f->avg_price == 0)) return LG_EPRICE;
+    if (f->filled > 0 && f->avg_price > INT64_MAX / f->filled) return LG_EPRICE;
+    return LG_OK;
+}
+
+int lg_stop_adopt(lg_stop_t *s, const lg_stop_config_t *cfg, const lg_stop_spec_t *spec,
+                  const lg_stop_found_t *found, lg_paise_t ltp, lg_ns_t now,
+                  lg_stop_out_t *out) {
+    LG_ASSERT(s != NULL && cfg != NULL && spec != NULL && found != NULL && out != NULL);
+    int rc = start_check(s, cfg, spec, now, out);
+    if (rc == LG_OK) rc = found_check(spec, found);
+    if (rc == LG_OK && ltp < 0) rc = LG_EPRICE;
+    if (rc != LG_OK) return rc;
+    *s = (lg_stop_t){.cfg = *cfg, .spec = *spec, .state = LG_STOP_IDLE, .now = now,
+                     .first_seq = found->seq, .next_seq = found->seq + 1, .n_orders = 1};
+    s->orders[0] = (lg_stop_order_t){.seq = found->seq, .otype = LG_OT_SL,
+                                     .state = (uint8_t)found->state,
+                                     .why = LG_STOP_WHY_ADOPT, .qty = spec->qty,
+                                     .filled = found->filled, .avg_price = found->avg_price,
+                                     .placed_ns = now};
+    enter(s, LG_STOP_ARMED, LG_STOP_WHY_ADOPT);
+    if (ltp > 0) s->ltp = ltp;
+    if (found->filled > 0 || found->state == LG_OS_OPEN || (ltp > 0 && through_trigger(s, ltp)))
+        note_trigger(s);
+    progress(s, out);
     return finish(s, out);
 }
 

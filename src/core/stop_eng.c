@@ -18,6 +18,17 @@
  * over what is left (nothing, when DONE). Every other exit (kill switch, an exit
  * request, a late fill) first disarms the stop and waits for its orders to end, so
  * two exits never race. Stops live in a pool of max_stops.
+ *
+ * Recovery (lg_stop_eng_recovered): a working stop order no armed stop owns (a crash
+ * lost the step that armed it) is re-armed when it can be safely: the one such order
+ * of a live one-leg group, an SL-LIMIT exit of the leg, its rest within what the leg
+ * holds, its quantity within the freeze quantity, trigger and limit on the tick, the
+ * instrument priced, a machine free. The machine adopts it as its SL (lg_stop_adopt)
+ * with the order's own trigger and limit; the gap, not in the book, is the
+ * trigger–limit distance, at least one tick; the group stop (max_loss), not in the
+ * book either, stays disarmed. Anything else is cancelled as before, the stop
+ * disarmed, and a critical alert names why it was not re-armed. Replay steps the same
+ * events (ADOPT, RECOVERED) and makes the same decision.
  */
 #include "engine_int.h"
 
@@ -158,19 +169,131 @@ static bool orphan_working(const lg_engine_t *e, const lg_group_t *g, const lg_o
            !lg_stop_eng_owns(e, g, o);
 }
 
+/* ---- recovery: stop orders no stop owns ------------------------------------------ */
+
+/* Units the group's stop orders have exited (every arming's). */
+static lg_qty_t stop_fills(lg_engine_t *e, const lg_group_t *g) {
+    lg_qty_t n = 0;
+    for (uint32_t i = 0; i < g->n_orders; i++) {
+        const lg_order_t *o = lg_eng_order(e, g, i);
+        if (o->id.purpose == LG_PURPOSE_STOP) n += o->filled;
+    }
+    return n;
+}
+
+/* Another order that may still exit the leg (a reversal, an exit, another stop's). */
+static bool other_exit_working(lg_engine_t *e, const lg_group_t *g, const lg_order_t *orphan) {
+    for (uint32_t i = 0; i < g->n_orders; i++) {
+        const lg_order_t *o = lg_eng_order(e, g, i);
+        if (o != orphan && o->id.purpose != LG_PURPOSE_ENTRY && !lg_ostate_terminal(o->state))
+            return true;
+    }
+    return false;
+}
+
+/* The gap of a re-armed stop, which the book does not hold: the trigger–limit distance
+ * (past it the SL's limit is out of reach), at least one tick. */
+static lg_paise_t adopted_gap(const lg_instrument_t *ins, lg_paise_t trigger, lg_paise_t limit) {
+    lg_paise_t d = trigger > limit ? trigger - limit : limit - trigger;
+    return LG_MAX(d, ins->tick);
+}
+
+/* Why the group's one working orphan o cannot become its price stop again, or NULL
+ * with *sp the stop it is. n: the group's working orphans. */
+static const char *adopt_refusal(lg_engine_t *e, const lg_group_t *g, uint32_t n,
+                                 const lg_order_t *o, lg_stop_spec_t *sp) {
+    if (n != 1) return "several of its stop orders are working";
+    if (g->n_legs != 1) return "a price stop protects a one-leg group";
+    if (g->state != LG_GS_FILLED && g->state != LG_GS_HEDGED) return "the group is not live";
+    if (g->uw.active || (g->adopted & (LG_ADOPTED_EXIT | LG_ADOPTED_EMERGENCY)) ||
+        other_exit_working(e, g, o))
+        return "the group is being exited";
+    if (g->stop_id != 0) return "the journal's stop is armed too";
+    const lg_leg_t *l = &g->legs[0];
+    if (o->otype != LG_OT_SL) return "it is not an SL-LIMIT order";
+    if (o->side != -l->side) return "it does not exit the leg";
+    if (o->broker_id[0] == '\0') return "the broker gave it no order id";
+    lg_qty_t held = l->entry_filled - l->rev_filled;
+    if (held <= 0 || o->qty - o->filled > held) return "its quantity is above what the leg holds";
+    if (o->qty > l->ins->freeze) return "its quantity is above the freeze quantity";
+    if (o->trigger <= 0 || o->price <= 0 || !lg_price_on_tick(l->ins, o->trigger) ||
+        !lg_price_on_tick(l->ins, o->price))
+        return "its trigger or limit is not on the tick";
+    if (l->side > 0 ? o->price > o->trigger : o->price < o->trigger)
+        return "its limit is beyond its trigger";
+    if (e->ltp[l->ins_index] <= 0) return "no price for the instrument";
+    if (o->id.attempt + 1u != g->stop_seq) return "it is not the group's newest stop order";
+    if (o->id.attempt > LG_TAG_ATTEMPT_MAX + 1 - LG_STOP_MAX_ORDERS)
+        return "the group's stop order numbers are used up";
+    if (e->n_free_stops == 0) return "stop pool full";
+    *sp = (lg_stop_spec_t){.side = l->side, .qty = o->qty, .trigger = o->trigger,
+                           .limit = o->price, .gap = adopted_gap(l->ins, o->trigger, o->price)};
+    return NULL;
+}
+
+/* A stop machine takes the orphan over as its SL; NULL, or why it could not. */
+static const char *adopt_stop(lg_engine_t *e, lg_group_t *g, const lg_order_t *o,
+                              const lg_stop_spec_t *sp) {
+    uint32_t k = e->free_stops[--e->n_free_stops];
+    lg_stop_t *s = &e->stops[k];
+    lg_stop_reset(s, g->stop_seq);
+    lg_stop_found_t f = {.seq = o->id.attempt, .state = o->state, .filled = o->filled,
+                         .avg_price = o->avg_price};
+    lg_stop_out_t out;
+    int rc = lg_stop_adopt(s, &e->cfg.stop, sp, &f, e->ltp[g->legs[0].ins_index], e->now, &out);
+    if (rc != LG_OK) {
+        e->free_stops[e->n_free_stops++] = k;
+        return "the stop machine refused it";
+    }
+    g->stop_id = k + 1;
+    e->stop_group[k] = g->id;
+    apply(e, g, s, &out);
+    return NULL;
+}
+
 void lg_stop_eng_recovered(lg_engine_t *e, lg_group_t *g) {
     uint32_t n = 0;
-    for (uint32_t i = 0; i < g->n_orders; i++) n += orphan_working(e, g, lg_eng_order(e, g, i));
+    lg_order_t *orphan = NULL;
+    for (uint32_t i = 0; i < g->n_orders; i++) {
+        lg_order_t *o = lg_eng_order(e, g, i);
+        if (!orphan_working(e, g, o)) continue;
+        n++;
+        orphan = o;
+    }
     if (n == 0) return;
-    bool armed = g->stop_id != 0 || g->max_loss > 0;
+    bool loss = g->max_loss > 0;
+    lg_stop_spec_t sp;
+    const char *why = adopt_refusal(e, g, n, orphan, &sp);
+    if (why == NULL) why = adopt_stop(e, g, orphan, &sp);
+    if (why == NULL) {
+        g->max_loss = 0; /* not in the book: whatever the lost steps made of it is unknown */
+        lg_stop_t *s = stop_of(e, g);
+        lg_qty_t held = g->legs[0].entry_filled - g->legs[0].rev_filled;
+        lg_eng_alert(e, loss ? LG_ALERT_CRITICAL : LG_ALERT_WARN, 0, g->id,
+                     "group %u: stop order %s the journal lost (a crash) re-armed on %s: %lld "
+                     "units (%lld filled, %lld held), trigger %lld limit %lld, gap %lld (the "
+                     "trigger-limit distance, at least a tick: no gap in the book)%s",
+                     g->id, orphan->tag, g->legs[0].ins->symbol, (long long)sp.qty,
+                     (long long)orphan->filled, (long long)held, (long long)sp.trigger,
+                     (long long)sp.limit, (long long)sp.gap,
+                     loss ? "; its group stop (max_loss) is not in the book: arm it again"
+                          : "");
+        bool live = g->state == LG_GS_FILLED || g->state == LG_GS_HEDGED;
+        if (live && stop_fills(e, g) > 0) /* the lost stop had begun to exit */
+            lg_group_transition(e, g, LG_GS_CLOSING, LG_WHY_STOP);
+        if (g->stop_id != 0) after(e, g, s);
+        return;
+    }
+    bool armed = g->stop_id != 0 || loss;
     lg_stop_eng_disarm(e, g);
     for (uint32_t i = 0; i < g->n_orders; i++) {
         lg_order_t *o = lg_eng_order(e, g, i);
         if (orphan_working(e, g, o) && o->broker_id[0] != '\0' && !o->cancel_sent) lg_eng_cancel(e, o);
     }
     lg_eng_alert(e, LG_ALERT_CRITICAL, 0, g->id,
-                 "group %u: %u stop order%s the journal lost (a crash) cancelled%s; arm the stop "
-                 "again", g->id, n, n == 1 ? "" : "s", armed ? " and its stop disarmed" : "");
+                 "group %u: %u stop order%s the journal lost (a crash) cancelled%s, not re-armed "
+                 "(%s); arm the stop again", g->id, n, n == 1 ? "" : "s",
+                 armed ? " and its stop disarmed" : "", why);
 }
 
 /* Ticks: the price stops on this instrument, and the group stops touching it. */

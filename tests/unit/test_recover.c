@@ -5,7 +5,9 @@
  * book and taken to flat), lg_recover_reconcile fed bad books by hand (an order that
  * is not legato's, a position no order accounts for: named, LG_EMISMATCH, HALTED),
  * two recovery stories built step by step through the runner (a book listed short
- * slices first; a hedge released and rejected in a step the journal lost), and
+ * slices first; a hedge released and rejected in a step the journal lost; a stop armed
+ * in a lost step, its SL re-armed at the restart and still armed after a second crash
+ * and replay), and
  * lg_recover_replay refusing a journal row that does not decode, naming its seq.
  * Files live under /tmp and are removed.
  */
@@ -558,6 +560,96 @@ static void test_reconcile_lost_hedge_tag(void **st) {
     fx_free(f);
 }
 
+static uint32_t released_kind(const fx_t *f, lg_cmd_kind_t k) {
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < f->n_released; i++) n += f->released[i].kind == k;
+    return n;
+}
+
+/* A long call, 65 units, is live. Arming its stop released the SL (a risk-reducing
+ * order goes out before its commit) and the process died before the step was committed:
+ * the broker has an SL no journaled stop owns. The first restart re-arms it from the book
+ * (nothing cancelled, nothing placed). A second crash, and the replay of the journal —
+ * which now holds the first recovery's steps — brings the same groups and orders back
+ * (digest) and the stop still owning the SL: the second reconciliation changes nothing,
+ * and a gap then cancels the SL and sends a protected MARKET for exactly the 65. */
+static void test_reconcile_rearmed_stop_survives(void **st) {
+    (void)st;
+    fx_t *f = fx_new();
+    lg_event_t ev = {.kind = LG_EV_GROUP_SUBMIT};
+    ev.u.submit = (lg_group_spec_t){.n_legs = 1, .policy = -1, .on_incomplete = -1};
+    ev.u.submit.legs[0] = (lg_leg_spec_t){.token = T_C24200, .side = 1, .covered_by = -1, .qty = 65};
+    assert_int_equal(rstep(f, &ev), LG_OK);
+    uint32_t g = f->out.new_group;
+    assert_true(g != 0);
+    lg_cmd_t entry = one_place(f);
+    ev = ev_ack(entry.tag, "2100000000000000001");
+    assert_int_equal(rstep(f, &ev), LG_OK);
+    ev = ev_update(entry.tag, "2100000000000000001", LG_KS_COMPLETE, 65, 65, 10000);
+    assert_int_equal(rstep(f, &ev), LG_OK);
+    ev = (lg_event_t){.kind = LG_EV_TICK};
+    ev.u.tick.token = T_C24200;
+    ev.u.tick.ltp = ev.u.tick.bid = ev.u.tick.ask = 10000;
+    assert_int_equal(rstep(f, &ev), LG_OK);
+    /* the stop's step is lost; its SL is not */
+    lg_runner_crash_at(f->r, LG_CRASH_AT_HEDGE);
+    f->n_released = 0;
+    ev = (lg_event_t){.kind = LG_EV_STOP};
+    ev.u.stop.group = g;
+    ev.u.stop.trigger = 9500;
+    ev.u.stop.limit = 9450;
+    ev.u.stop.gap = 200;
+    assert_int_equal(rstep(f, &ev), LG_ESTOPPED);
+    lg_cmd_t sl = one_place(f);
+    assert_int_equal(sl.otype, LG_OT_SL);
+    fx_crash(f);
+
+    lg_adopt_t orders[2] = {
+        book_order(entry.tag, "2100000000000000001", T_C24200, 1, LG_KS_COMPLETE, 65, 65, 10000),
+        book_order(sl.tag, "2100000000000000002", T_C24200, -1, LG_KS_TRIGGER_PENDING, 65, 0, 0)};
+    orders[1].otype = LG_OT_SL;
+    orders[1].price = sl.price;
+    orders[1].trigger = sl.trigger;
+    lg_position_row_t pos[1] = {{.token = T_C24200, .qty = 65}};
+    lg_book_t b = {.orders = orders, .n_orders = 2, .positions = pos, .n_positions = 1};
+    for (int restart = 0; restart < 2; restart++) {
+        fx_open(f);
+        lg_recovery_t rep;
+        fx_replay(f, &rep);
+        uint64_t replayed = lg_engine_digest(f->e);
+        static uint64_t after_first;
+        if (restart == 1) assert_int_equal(replayed, after_first); /* replay is the same */
+        int rc = reconcile(f, &b, &rep);
+        if (rc != LG_OK) fail_msg("reconcile %d: %s\n%s", restart, lg_errname(rc), rep.report);
+        assert_int_equal(rep.unexplained, 0);
+        assert_int_equal(rep.adopted, restart == 0 ? 1 : 0);
+        if (released_kind(f, LG_CMD_CANCEL) != 0 || released_places(f) != 0)
+            fail_msg("restart %d: the SL was not re-armed: %u cancels, %u placements", restart,
+                     released_kind(f, LG_CMD_CANCEL), released_places(f));
+        lg_gstate_t gs;
+        assert_int_equal(lg_engine_group_state(f->e, g, &gs), LG_OK);
+        assert_true(gs == LG_GS_FILLED || gs == LG_GS_HEDGED); /* the positions confirm it */
+        after_first = lg_engine_digest(f->e);
+        if (restart == 0) fx_crash(f);
+    }
+    /* the re-armed stop acts as an armed one: gap, cancel, market for exactly the rest */
+    f->n_released = 0;
+    ev = (lg_event_t){.kind = LG_EV_TICK};
+    ev.u.tick.token = T_C24200;
+    ev.u.tick.ltp = ev.u.tick.bid = ev.u.tick.ask = 9000;
+    assert_int_equal(rstep(f, &ev), LG_OK);
+    assert_int_equal(released_kind(f, LG_CMD_CANCEL), 1);
+    assert_int_equal(released_places(f), 0);
+    f->n_released = 0;
+    ev = ev_update(sl.tag, "2100000000000000002", LG_KS_CANCELLED, 65, 0, 0);
+    assert_int_equal(rstep(f, &ev), LG_OK);
+    lg_cmd_t mk = one_place(f);
+    assert_int_equal(mk.otype, LG_OT_MARKET);
+    assert_int_equal(mk.side, -1);
+    assert_int_equal(mk.qty, 65);
+    fx_free(f);
+}
+
 /* ---- replay of a journal that does not decode ------------------------------------------ */
 
 static int64_t raw_int(const char *path, const char *sql) {
@@ -632,6 +724,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_reconcile_rebuilds, remove_made),
         cmocka_unit_test_teardown(test_reconcile_book_order, remove_made),
         cmocka_unit_test_teardown(test_reconcile_lost_hedge_tag, remove_made),
+        cmocka_unit_test_teardown(test_reconcile_rearmed_stop_survives, remove_made),
         cmocka_unit_test_teardown(test_replay_corrupt_row, remove_made),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

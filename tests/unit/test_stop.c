@@ -12,7 +12,9 @@
  * trigger, the cancel/fill race, the cancel that loses entirely, duplicates and
  * reordering, the short mirror, market rejections up to escalation and retry,
  * exchange-expired and stale market orders, unanswered cancels, disarm, late fills,
- * running out of slots, and bad input refused with the state unchanged. Then a
+ * running out of slots, and bad input refused with the state unchanged. Adoption (a
+ * working SL a crash orphaned taken over in recovery): the gap story from an adopted
+ * SL, an adopted partial fill leaving exactly the rest, and bad adoptions refused. Then a
  * property test over thousands of seeds: the exchange never holds more exit than the
  * position (so the sign never flips) and the stop ends flat while the market trades.
  */
@@ -961,6 +963,145 @@ static void test_bad_input(void **state) {
     assert_int_equal(lg_stop_order(&s, 0)->filled, 20);
 }
 
+/* ---- adoption: a working SL found at the broker (recovery) -------------------------- */
+
+/* The exchange holds an SL that a machine the crash forgot placed as order seq, filled
+ * `filled` at px so far (OPEN once filled, else waiting for its trigger). */
+static void fx_lost_sl(world_t *w, uint32_t seq, lg_qty_t filled, lg_paise_t px) {
+    assert_true(seq < FX_ORDERS);
+    fx_order_t *o = &w->x.o[seq];
+    *o = (fx_order_t){.used = true, .sl = true, .side = (int8_t)-w->spec.side,
+                      .qty = w->spec.qty, .filled = filled, .value = filled * px,
+                      .trigger = w->spec.trigger, .limit = w->spec.limit, .cancel_in = -1,
+                      .state = filled > 0 ? LG_OS_OPEN : LG_OS_TRIGGER_PENDING};
+}
+
+/* The machine adopts exchange order seq as the exchange reports it. */
+static void w_adopt(world_t *w, uint32_t seq) {
+    const fx_order_t *o = &w->x.o[seq];
+    lg_stop_found_t f = {.seq = seq, .state = o->state, .filled = o->filled,
+                         .avg_price = o->filled > 0 ? (lg_paise_t)(o->value / o->filled) : 0};
+    lg_stop_out_t out;
+    assert_int_equal(lg_stop_adopt(&w->s, &w->cfg, &w->spec, &f, w->x.ltp, w->now, &out), LG_OK);
+    w_do(w, &out);
+    w_deliver(w);
+    w_check(w);
+}
+
+/* An SL a lost machine placed (order 3, waiting for its trigger) adopted: ARMED on it,
+ * nothing sent. Then the gap story: at 90 it is cancelled and the market order for the
+ * whole 65 goes out near 90 (order 4), not at 80. */
+static void test_adopt_then_gap(void **state) {
+    (void)state;
+    world_t w;
+    w_init(&w, +1, 65, 9500, 9450, 50, 9600);
+    fx_lost_sl(&w, 3, 0, 0);
+    w_adopt(&w, 3);
+    assert_int_equal(lg_stop_state(&w.s), LG_STOP_ARMED);
+    assert_int_equal(w.n_sl + w.n_market + w.n_cancel, 0); /* the SL is already there */
+    assert_non_null(lg_stop_order(&w.s, 3));
+    assert_null(lg_stop_order(&w.s, 2));
+    assert_int_equal(lg_stop_committed(&w.s), 65);
+    assert_int_equal(w.wake, INT64_MAX); /* not triggered: no timeout running */
+    w_tick(&w, 9550, 100 * MS);
+    assert_int_equal(w.n_cancel, 0);
+    w_tick(&w, 9000, 100 * MS);
+    assert_int_equal(w.n_cancel, 1);
+    assert_int_equal(w.last_cancel.seq, 3);
+    assert_int_equal(w.last_cancel.why, LG_STOP_WHY_GAP);
+    assert_int_equal(w.n_market, 1);
+    assert_int_equal(w.last_market.seq, 4);
+    assert_int_equal(w.last_market.qty, 65);
+    assert_int_equal(w.market_ltp[4], 9000);
+    assert_int_equal(lg_stop_state(&w.s), LG_STOP_DONE);
+    w_tick(&w, 8000, 100 * MS);
+    assert_int_equal(fx_filled(&w.x), 65);
+    assert_int_equal(exit_avg(&w), 9000);
+}
+
+/* Adopted after it filled 20 at 94.80: those count as exited (the trigger was reached,
+ * so the timeout runs from the adoption); a gap sends exactly the other 45, and a short
+ * mirrors it. */
+static void test_adopt_partial(void **state) {
+    (void)state;
+    for (int long_side = 0; long_side < 2; long_side++) {
+        int side = long_side ? 1 : -1;
+        lg_paise_t trig = long_side ? 9500 : 10500, lim = long_side ? 9450 : 10550;
+        world_t w;
+        w_init(&w, side, 65, trig, lim, 50, trig - side * 20);
+        fx_lost_sl(&w, 0, 20, trig - side * 20);
+        w_adopt(&w, 0);
+        assert_int_equal(lg_stop_state(&w.s), LG_STOP_ARMED);
+        assert_int_equal(lg_stop_filled(&w.s), 20);
+        assert_int_equal(lg_stop_held(&w.s), 45);
+        assert_true(w.s.triggered);
+        assert_int_equal(w.wake, w.now + w.cfg.timeout_ns);
+        w_tick(&w, trig - side * 100, 100 * MS); /* 1.00 past the trigger, gap 0.50 */
+        assert_int_equal(w.last_cancel.why, LG_STOP_WHY_GAP);
+        assert_int_equal(w.n_market, 1);
+        assert_int_equal(w.last_market.seq, 1);
+        assert_int_equal(w.last_market.qty, 45);
+        assert_int_equal(w.last_market.side, -side);
+        assert_int_equal(lg_stop_state(&w.s), LG_STOP_DONE);
+        assert_int_equal(fx_filled(&w.x), 65);
+        assert_int_equal(lg_stop_exit_value(&w.s),
+                         20 * (trig - side * 20) + 45 * (trig - side * 100));
+    }
+    /* adopted while the price is already past the gap: cancelled at once */
+    world_t w;
+    w_init(&w, +1, 65, 9500, 9450, 50, 9400);
+    fx_lost_sl(&w, 5, 0, 0);
+    w.x.o[5].state = LG_OS_OPEN;
+    w_adopt(&w, 5);
+    assert_int_equal(w.n_cancel, 1);
+    assert_int_equal(w.last_cancel.why, LG_STOP_WHY_GAP);
+    assert_int_equal(w.last_market.qty, 65);
+    assert_int_equal(lg_stop_state(&w.s), LG_STOP_DONE);
+}
+
+/* An adoption that does not add up is refused whole. */
+static void test_adopt_refused(void **state) {
+    (void)state;
+    lg_stop_t s, before;
+    lg_stop_config_t cfg;
+    lg_stop_config_default(&cfg);
+    lg_stop_spec_t sp = {.side = 1, .qty = 65, .trigger = 9500, .limit = 9450, .gap = 50};
+    lg_stop_found_t f = {.seq = 2, .state = LG_OS_TRIGGER_PENDING};
+    lg_stop_out_t out;
+    lg_stop_reset(&s, 2);
+    before = s;
+    lg_stop_found_t bad = f;
+    bad.state = LG_OS_CANCELLED;
+    assert_int_equal(lg_stop_adopt(&s, &cfg, &sp, &bad, 9600, T0, &out), LG_ESTATUS);
+    bad.state = LG_OS__COUNT;
+    assert_int_equal(lg_stop_adopt(&s, &cfg, &sp, &bad, 9600, T0, &out), LG_ESTATUS);
+    bad = f;
+    bad.filled = 66;
+    bad.avg_price = 9450;
+    assert_int_equal(lg_stop_adopt(&s, &cfg, &sp, &bad, 9600, T0, &out), LG_EOVERFILL);
+    bad.filled = 10;
+    bad.avg_price = 0;
+    assert_int_equal(lg_stop_adopt(&s, &cfg, &sp, &bad, 9600, T0, &out), LG_EPRICE);
+    bad = f;
+    bad.seq = UINT32_MAX - 1;
+    assert_int_equal(lg_stop_adopt(&s, &cfg, &sp, &bad, 9600, T0, &out), LG_EINVAL);
+    lg_stop_spec_t badsp = sp;
+    badsp.limit = 9550; /* a long's limit above its trigger */
+    assert_int_equal(lg_stop_adopt(&s, &cfg, &badsp, &f, 9600, T0, &out), LG_EPRICE);
+    assert_int_equal(lg_stop_adopt(&s, &cfg, &sp, &f, -1, T0, &out), LG_EPRICE);
+    expect_unchanged(&before, &s, &out);
+    /* one SL at a time: a working machine adopts nothing */
+    assert_int_equal(lg_stop_adopt(&s, &cfg, &sp, &f, 9600, T0, &out), LG_OK);
+    assert_int_equal(out.n, 0);
+    before = s;
+    f.seq = 9;
+    assert_int_equal(lg_stop_adopt(&s, &cfg, &sp, &f, 9600, T0, &out), LG_ESTATE);
+    expect_unchanged(&before, &s, &out);
+    /* its own order is known by its number; another is not */
+    assert_int_equal(lg_stop_on_order(&s, 3, LG_OS_OPEN, 0, 0, T0, &out), LG_EUNKNOWN_ORDER);
+    assert_int_equal(lg_stop_on_order(&s, 2, LG_OS_OPEN, 0, 0, T0, &out), LG_OK);
+}
+
 static void test_names(void **state) {
     (void)state;
     for (int i = 0; i < LG_STOP__COUNT; i++)
@@ -1182,6 +1323,9 @@ int main(void) {
         cmocka_unit_test(test_sl_cancelled_by_exchange),
         cmocka_unit_test(test_no_slots),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_adopt_then_gap),
+        cmocka_unit_test(test_adopt_partial),
+        cmocka_unit_test(test_adopt_refused),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_property_random),
     };
