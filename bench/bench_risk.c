@@ -393,8 +393,9 @@ static int bench_admit(const lg_instruments_t *m, const char *name, int kind,
 }
 
 /* Acks and fills every order sent at its instrument's last price, until nothing more. */
-static int fill_all(rig_t *r) {
-    for (uint32_t round = 0; round < 10000 && r->n_pending > 0; round++) {
+/* Acks and fills the oldest n orders sent (what they release waits behind them). */
+static int fill_n(rig_t *r, uint32_t n) {
+    for (uint32_t round = 0; round < n && r->n_pending > 0; round++) {
         lg_cmd_t c = r->pending[0];
         memmove(&r->pending[0], &r->pending[1], (r->n_pending - 1) * sizeof c);
         r->n_pending--;
@@ -413,6 +414,11 @@ static int fill_all(rig_t *r) {
         ev.u.update.avg_price = ltp;
         if (step(r, &ev) != LG_OK) return -1;
     }
+    return 0;
+}
+
+static int fill_all(rig_t *r) {
+    if (fill_n(r, 10000) != 0) return -1;
     return r->n_pending == 0 ? 0 : -1;
 }
 
@@ -490,10 +496,13 @@ static int bench_ticks(const lg_instruments_t *m, uint32_t condors, uint32_t n_t
     return 0;
 }
 
-/* Ticks while `condors` one-lot iron condors are in entry (nothing filled): every tick
- * of the underlying re-evaluates each entering group's exposure, and a tick of the
- * future moves every leg's volatility. Futures and options ticks alternate. */
-static int bench_ticks_entering(const lg_instruments_t *m, uint32_t condors, uint32_t n_ticks) {
+/* Ticks while `condors` one-lot iron condors are in entry: every tick of the underlying
+ * re-evaluates each entering group's exposure, and a tick of the future moves every
+ * leg's volatility. Futures and options ticks alternate. Nothing filled, or (partial)
+ * the protections filled and the shorts working: then every leg weighs in the group's
+ * delta exposure and each tick computes its delta. */
+static int bench_ticks_entering(const lg_instruments_t *m, uint32_t condors, uint32_t n_ticks,
+                                bool partial) {
     if (rig_open(&R, m, false) != 0) return -1;
     uint32_t tokens[32];
     lg_paise_t base[32];
@@ -510,6 +519,7 @@ static int bench_ticks_entering(const lg_instruments_t *m, uint32_t condors, uin
         }
         if (step(&R, &ev) != LG_OK || R.out.new_group == 0) return -1;
     }
+    if (partial && fill_n(&R, R.n_pending) != 0) return -1; /* the protections, sent first */
     static lg_ns_t fut[MAX_SAMPLES / 2], opt[MAX_SAMPLES / 2];
     uint32_t n_fut = 0, n_opt = 0;
     for (uint32_t j = 0; j < n_ticks; j++) {
@@ -533,14 +543,14 @@ static int bench_ticks_entering(const lg_instruments_t *m, uint32_t condors, uin
              condors, 4 * condors);
     memcpy(S.v, fut, n_fut * sizeof fut[0]);
     S.n = n_fut;
-    snprintf(name, sizeof name, "engine_tick_entering%u_future", 4 * condors);
+    snprintf(name, sizeof name, "engine_tick_entering%u%s_future", 4 * condors, partial ? "_partial" : "");
     report(name, 1, extra);
     snprintf(extra, sizeof extra,
              ",\"entering_groups\":%u,\"legs\":%u,\"tick\":\"option\",\"budget_p99_ns\":2000",
              condors, 4 * condors);
     memcpy(S.v, opt, n_opt * sizeof opt[0]);
     S.n = n_opt;
-    snprintf(name, sizeof name, "engine_tick_entering%u_option", 4 * condors);
+    snprintf(name, sizeof name, "engine_tick_entering%u%s_option", 4 * condors, partial ? "_partial" : "");
     report(name, 1, extra);
     return 0;
 }
@@ -625,8 +635,9 @@ int main(void) {
     if (want("engine_submit_held32_all_ticked")) rc |= bench_submit_held(&m, true, 40, 32);
     if (want("engine_tick_held4")) rc |= bench_ticks(&m, 1, 100000);
     if (want("engine_tick_held32")) rc |= bench_ticks(&m, 8, 100000);
-    if (want("engine_tick_entering4")) rc |= bench_ticks_entering(&m, 1, 40000);
-    if (want("engine_tick_entering32")) rc |= bench_ticks_entering(&m, 8, 40000);
+    if (want("engine_tick_entering4")) rc |= bench_ticks_entering(&m, 1, 40000, false);
+    if (want("engine_tick_entering32")) rc |= bench_ticks_entering(&m, 8, 40000, false);
+    if (want("engine_tick_entering32_partial")) rc |= bench_ticks_entering(&m, 8, 40000, true);
     if (rc != 0) return 1;
     printf("{\"name\":\"risk_bench_total\",\"seconds\":%.1f}\n",
            (double)(bench_clock_ns() - t0) / 1e9);

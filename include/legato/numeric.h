@@ -18,6 +18,8 @@ typedef struct lg_greeks {
 double lg_b76_price(bool is_call, double F, double K, double T, double r, double sigma);
 void lg_b76_greeks(bool is_call, double F, double K, double T, double r, double sigma,
                    lg_greeks_t *out);
+/* lg_b76_greeks' delta alone (one normal CDF), for the hot paths. */
+double lg_b76_delta(bool is_call, double F, double K, double T, double r, double sigma);
 /* Solves for sigma in [1e-4, 5]; LG_ERANGE when price is outside the no-arbitrage
  * bounds, LG_EINVAL for bad inputs. */
 int lg_b76_iv(bool is_call, double F, double K, double T, double r, double price,

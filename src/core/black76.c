@@ -125,6 +125,17 @@ static void b76_greeks_degenerate(bool is_call, double F, double K, double T, do
     out->theta = T > 0.0 ? r * out->price : 0.0;
 }
 
+double lg_b76_delta(bool is_call, double F, double K, double T, double r, double sigma) {
+    b76_check_inputs(F, K, T, r, sigma);
+    double D = b76_discount(T, r);
+    double s = b76_stddev(T, sigma);
+    if (s <= 0.0) return is_call ? (F > K ? D : 0.0) : (F < K ? -D : 0.0);
+    double d1 = log(F / K) / s + 0.5 * s;
+    double delta = is_call ? D * lg_norm_cdf(d1) : -D * lg_norm_cdf(-d1);
+    LG_ASSERT(isfinite(delta) && (is_call ? delta >= 0.0 : delta <= 0.0));
+    return delta;
+}
+
 void lg_b76_greeks(bool is_call, double F, double K, double T, double r, double sigma,
                    lg_greeks_t *out) {
     LG_ASSERT(out != NULL);

@@ -38,10 +38,8 @@ static double leg_delta(lg_engine_t *e, const lg_leg_t *l, double fwd) {
     double years = t_exp > 0 ? t_exp / (365.0 * 86400.0) : 0;
     double iv = lg_eng_iv(e, l->ins_index);
     if (!(iv > 0)) iv = e->cfg.default_iv;
-    lg_greeks_t gk;
-    lg_b76_greeks(l->ins->kind == LG_KIND_CE, fwd, (double)l->ins->strike / 100.0, years, 0.0,
-                  iv, &gk);
-    return gk.delta;
+    return lg_b76_delta(l->ins->kind == LG_KIND_CE, fwd, (double)l->ins->strike / 100.0, years,
+                        0.0, iv);
 }
 
 /* |Δheld − progress·Δfinished| in units of the underlying, against a limit of

@@ -70,7 +70,14 @@ static void test_known_values(void **state) {
         lg_greeks_t g;
         lg_b76_greeks(c->call, c->F, c->K, c->T, c->r, c->sigma, &g);
         assert_true(g.price == p);
+        /* the delta alone is the same number */
+        assert_true(lg_b76_delta(c->call, c->F, c->K, c->T, c->r, c->sigma) == g.delta);
     }
+    lg_greeks_t g; /* no time value: the intrinsic's delta */
+    lg_b76_greeks(true, 110, 100, 0.5, 0.05, 0.0, &g);
+    assert_true(lg_b76_delta(true, 110, 100, 0.5, 0.05, 0.0) == g.delta);
+    lg_b76_greeks(false, 110, 100, 0.5, 0.05, 0.0, &g);
+    assert_true(lg_b76_delta(false, 110, 100, 0.5, 0.05, 0.0) == g.delta);
 }
 
 static void test_put_call_parity(void **state) {
