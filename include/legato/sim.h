@@ -18,6 +18,7 @@
 
 #include "legato/event.h"
 #include "legato/instrument.h"
+#include "legato/margin.h"
 
 typedef struct lg_sim lg_sim_t;
 
@@ -130,6 +131,11 @@ lg_paise_t lg_sim_ltp(const lg_sim_t *s, uint32_t token);
 /* The broker's margin snapshot now: the scenario margin of the positions (used) and
  * the funds left for new positions (opening balance + mark-to-market − used). */
 void lg_sim_margins(const lg_sim_t *s, lg_paise_t *available, lg_paise_t *used);
+/* Instrument token held qty units, as the simulator's margin model sees it now (its
+ * underlying, volatility and time; price 0: the last price): what lg_sim_margins and
+ * lg_sim_basket price, for `legato sim`'s margin endpoints. */
+int lg_sim_margin_leg(const lg_sim_t *s, uint32_t token, lg_qty_t qty, lg_paise_t price,
+                      lg_margin_leg_t *out);
 /* The margin of a basket of legs (signed units) at the market's current time: initial,
  * each leg alone; final, together. LG_EINSTRUMENT for a token the simulator lacks. */
 int lg_sim_basket(const lg_sim_t *s, const lg_basket_leg_t *legs, uint32_t n, lg_paise_t *initial,

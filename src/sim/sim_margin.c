@@ -24,6 +24,15 @@ static lg_margin_leg_t model_leg(const lg_sim_t *s, uint32_t i, lg_qty_t qty, lg
                              .iv = u->iv, .qty = qty, .price = ltp};
 }
 
+int lg_sim_margin_leg(const lg_sim_t *s, uint32_t token, lg_qty_t qty, lg_paise_t price,
+                      lg_margin_leg_t *out) {
+    LG_ASSERT(s != NULL && out != NULL);
+    uint32_t i = lg_simm_find(s, token);
+    if (i == LG_SIM_NONE) return LG_EINSTRUMENT;
+    *out = model_leg(s, i, qty, price > 0 ? price : lg_simm_quote_now(s, i).ltp);
+    return LG_OK;
+}
+
 void lg_sim_margins(const lg_sim_t *s, lg_paise_t *available, lg_paise_t *used) {
     LG_ASSERT(s != NULL && available != NULL && used != NULL);
     lg_margin_leg_t legs[LG_MARGIN_MAX_LEGS];

@@ -3,7 +3,8 @@
  * /quote/ltp), the instruments CSV, positions and trades kept from the model's
  * fills, and margins from the scenario margin model (margin.h): /user/margins on the
  * open positions, /margins/orders per order, /margins/basket with the spread benefit
- * (`initial` is the legs alone, `final` the legs together).
+ * (`initial` is the legs alone, `final` the legs together), every leg as the model
+ * itself prices it (lg_sim_margin_leg: its underlying, volatility and time).
  *
  * Contract names. The model names every contract in Kite's monthly form; here the
  * master is renamed by its expiry, as Kite does: an option expiring on its month's
@@ -20,8 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NS_PER_YEAR (365.0 * 86400.0 * 1e9)
-#define CLOSE_S (10 * 3600) /* 15:30 IST is 10:00 UTC */
 
 /* ---- contract names -------------------------------------------------------------------- */
 
@@ -283,17 +282,7 @@ void lg_simd_positions(lg_simd_t *d, lg_http_conn_t *c) {
 /* A position or an order as a leg of the margin model; false for an unknown token. */
 static bool margin_leg(lg_simd_t *d, uint32_t token, lg_qty_t qty, lg_paise_t price,
                        lg_margin_leg_t *l) {
-    const lg_instrument_t *in = lg_instruments_find(&d->master, token);
-    if (in == NULL) return false;
-    int und = strcmp(in->underlying, "NIFTY") == 0 ? d->und_nifty : d->und_bank;
-    lg_ns_t expiry_ns = ((lg_ns_t)in->expiry_day * 86400 + CLOSE_S) * LG_NS_PER_S;
-    double t = (double)(expiry_ns - (d->unix0 + lg_simd_now(d))) / NS_PER_YEAR;
-    *l = (lg_margin_leg_t){.kind = in->kind, .und = (uint32_t)und,
-                           .spot = lg_sim_underlying(d->sim, und), .strike = (double)in->strike / 100.0,
-                           .t_years = t > 1e-6 ? t : 1e-6,
-                           .iv = und == d->und_nifty ? 0.13 : 0.15, .qty = qty,
-                           .price = price > 0 ? price : ltp_of(d, token)};
-    return true;
+    return lg_sim_margin_leg(d->sim, token, qty, price, l) == LG_OK; /* the model's own legs */
 }
 
 static lg_kite_margin_calc_t calc_of(const lg_margin_t *m) {
