@@ -362,13 +362,18 @@ static int start_api(lg_daemon_t *d, char *err, size_t cap) {
     return LG_OK;
 }
 
-/* Every instrument in full mode (the risk engine prices each leg), their circuit bands
- * (GET /quote, again every band_refresh_s) and a margin snapshot. */
+/* The instruments in full mode (the risk engine prices each leg): every one when they fit
+ * on the ticker's connection, else the futures and the nearest expiries; their circuit
+ * bands (GET /quote, again every band_refresh_s) and a margin snapshot. */
 static int prime(lg_daemon_t *d, char *err, size_t cap) {
-    uint32_t n = LG_MIN(d->master->n, 4096u);
-    uint32_t *tokens = malloc((size_t)(n > 0 ? n : 1) * sizeof *tokens);
+    uint32_t all = d->master->n;
+    uint32_t *tokens = malloc((size_t)(all > 0 ? all : 1) * sizeof *tokens);
     if (tokens == NULL) return fail(err, cap, LG_ENOMEM, "out of memory");
-    for (uint32_t i = 0; i < n; i++) tokens[i] = d->master->items[i].token;
+    uint32_t n = lg_daemon_watchlist(d->master, LG_DAEMON_SUBSCRIBE_MAX, tokens);
+    if (all > n)
+        lg_daemon_log(d, LG_ALERT_WARN, 0, "ticker: %u of the master's %u instruments subscribed "
+                      "(Kite takes %u on a connection): the futures and the nearest expiries; "
+                      "the rest have no prices, and groups on them are refused", n, all, n);
     int rc = lg_port_subscribe(d->port, tokens, n, LG_TICK_FULL);
     if (rc == LG_OK) rc = lg_port_bands(d->port, tokens, n, (lg_ns_t)d->cfg.band_refresh_s * LG_NS_PER_S);
     free(tokens);

@@ -16,6 +16,13 @@ int lg_daemon_dir(const char *path, char *err, size_t cap);
 /* The first legato client tag in text (a word of LG_TAG_LEN characters that decodes)
  * into tag; its group, or 0 (tag "") when there is none. */
 uint32_t lg_daemon_find_tag(const char *text, char *tag, size_t cap);
+
+/* daemon_watch.c */
+#define LG_DAEMON_SUBSCRIBE_MAX 3000u /* Kite: instruments on one ticker connection */
+/* The instruments the daemon subscribes to (and takes circuit bands for), into tokens
+ * (room for m->n): all of them when they are at most max, else the futures first, then
+ * the options by nearest expiry, the master's order within one. Returns how many. */
+uint32_t lg_daemon_watchlist(const lg_instruments_t *m, uint32_t max, uint32_t *tokens);
 /* A paper session's earlier journal (and its -wal, -shm) renamed to <path>.<unix s>. */
 int lg_daemon_journal_aside(const char *path, char *err, size_t cap);
 /* One JSON line on stderr: {"ts": unix ms, "level", "msg"[, "group"][, "order"]}: the
