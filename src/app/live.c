@@ -68,9 +68,17 @@ static void feed_back(lg_live_t *l, const lg_cmd_t *cmd, int rc) {
              cmd->kind == LG_CMD_PLACE ? "a place of" : "a request about", cmd->tag,
              lg_strerror(rc));
     if (l->cfg.on_alert != NULL) l->cfg.on_alert(l->cfg.ud, &a);
-    if (cmd->kind != LG_CMD_PLACE || l->n_feedback == FEEDBACK_MAX) return;
+    bool basket = cmd->kind == LG_CMD_QUERY_BASKET;
+    if ((cmd->kind != LG_CMD_PLACE && !basket) || l->n_feedback == FEEDBACK_MAX) return;
     lg_event_t *ev = &l->feedback[l->n_feedback++];
     memset(ev, 0, sizeof *ev);
+    if (basket) { /* the waiting intent hears it now, not at its timeout */
+        ev->kind = LG_EV_BASKET;
+        ev->u.basket.group = cmd->group;
+        snprintf(ev->u.basket.message, sizeof ev->u.basket.message, "not sent: %s", lg_strerror(rc));
+        uv_idle_start(&l->idle, on_idle);
+        return;
+    }
     ev->kind = LG_EV_ORDER_ERROR;
     lg_strlcpy(ev->u.error.tag, cmd->tag, sizeof ev->u.error.tag);
     ev->u.error.definitive = true;

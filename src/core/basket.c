@@ -59,6 +59,9 @@ static int refuse(lg_engine_t *e, lg_group_t *g, lg_reason_t why, int rc, const 
 }
 
 int lg_eng_on_basket(lg_engine_t *e, const lg_event_t *ev) {
+    if (e->recovering)
+        return lg_eng_refuse(e, LG_ESTATE, ev->u.basket.group, NULL,
+                             "basket margin refused: recovery has not finished");
     lg_group_t *g = lg_eng_group_by_id(e, ev->u.basket.group);
     if (g == NULL || !g->basket_wait)
         return lg_eng_refuse(e, LG_ESTATE, ev->u.basket.group, NULL,
@@ -78,10 +81,11 @@ int lg_eng_on_basket(lg_engine_t *e, const lg_event_t *ev) {
         return refuse(e, g, LG_WHY_RISK, LG_EMARGIN, why);
     }
     g->basket_wait = false;
+    g->deadline_ns += e->now - g->created_ns; /* the entry's time starts now, not at the ask */
     lg_intent_t it = {.confidence = g->it_confidence, .decision_price = g->it_decision,
                       .broker_margin = ev->u.basket.final};
     int rc = lg_eng_admit_group(e, g, &it);
-    e->out->new_group = 0; /* the step's new group is not this one */
+    if (e->out->new_group == g->id) e->out->new_group = 0; /* the step made no group */
     return rc;
 }
 

@@ -18,7 +18,7 @@ int lg_eng_on_submit(lg_engine_t *e, const lg_group_spec_t *spec) {
 int lg_eng_reject_group(lg_engine_t *e, lg_group_t *g, lg_reason_t why, int rc) {
     e->stats.groups_rejected++;
     lg_group_transition(e, g, LG_GS_REJECTED, why);
-    e->out->new_group = 0;
+    if (e->out->new_group == g->id) e->out->new_group = 0; /* not another group of the step */
     e->out->status = rc;
     return rc;
 }

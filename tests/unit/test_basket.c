@@ -146,6 +146,42 @@ static void test_no_margin_no_size(void **st) {
     fx_free(f);
 }
 
+/* A waiting intent refused in another event's step (its deadline passed) leaves that
+ * step's new group alone: a submit in it is reported as made, not refused. The entry's
+ * timeout starts once the answer came, not when the intent did. */
+static void test_other_steps(void **st) {
+    (void)st;
+    fx_t *f = basket_fx();
+    assert_int_equal(margins(f, 100000000LL * 100), LG_OK);
+    lg_cmd_t q;
+    uint32_t a = ask(f, &q);
+    f->now += 3 * LG_NS_PER_S; /* past A's deadline; the next event is a submit */
+    market(f, FWD);
+    uint32_t b = submit(f, call_spread(65, LG_POLICY_RATCHET));
+    assert_int_equal(state_of(f, a), LG_GS_REJECTED);
+    assert_true(b != 0 && b != a);
+    assert_int_not_equal(state_of(f, b), LG_GS_REJECTED);
+    assert_int_equal(f->out.status, LG_OK);
+    /* an entry timeout of 1 s, the answer after 1.5 s: it enters, it does not time out */
+    lg_event_t ev = spread_intent(f, 1.0);
+    ev.u.intent.entry_timeout_ns = LG_NS_PER_S;
+    assert_int_equal(step(f, &ev), LG_OK);
+    uint32_t c = f->out.new_group;
+    assert_int_equal(state_of(f, c), LG_GS_CREATED);
+    f->now += 1500 * LG_NS_PER_MS;
+    market(f, FWD);
+    assert_int_equal(margins(f, 100000000LL * 100), LG_OK);
+    lg_shock_result_t unit = spread_walk(f, 65, LG_POLICY_RATCHET, 0);
+    assert_int_equal(answer(f, c, true, unit.worst.need, unit.worst.need, ""), LG_OK);
+    lg_event_t t = {.kind = LG_EV_TIMER}; /* its wake-ups come: the entry is on time */
+    assert_int_equal(step(f, &t), LG_OK);
+    lg_gstate_t s = state_of(f, c);
+    if (s != LG_GS_SUBMITTED) say_alerts(&f->out);
+    assert_int_equal(s, LG_GS_SUBMITTED);
+    assert_false(alert_mentions(&f->out, "timed out"));
+    fx_free(f);
+}
+
 /* A restart while it waits: the query died with the process; RECOVERED refuses it. */
 static void test_restart_refuses(void **st) {
     (void)st;
@@ -169,6 +205,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sized_by_the_broker),
         cmocka_unit_test(test_no_margin_no_size),
+        cmocka_unit_test(test_other_steps),
         cmocka_unit_test(test_restart_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
