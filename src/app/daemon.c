@@ -372,7 +372,8 @@ static int prime(lg_daemon_t *d, char *err, size_t cap) {
     uint32_t n = lg_daemon_watchlist(d->master, LG_DAEMON_SUBSCRIBE_MAX, tokens);
     if (all > n)
         lg_daemon_log(d, LG_ALERT_WARN, 0, "ticker: %u of the master's %u instruments subscribed "
-                      "(Kite takes %u on a connection): the futures and the nearest expiries; "
+                      "(Kite takes %u on a connection): the futures, then each underlying's "
+                      "nearest expiries, middle strikes first; "
                       "the rest have no prices, and groups on them are refused", n, all, n);
     int rc = lg_port_subscribe(d->port, tokens, n, LG_TICK_FULL);
     if (rc == LG_OK) rc = lg_port_bands(d->port, tokens, n, (lg_ns_t)d->cfg.band_refresh_s * LG_NS_PER_S);
