@@ -168,6 +168,7 @@ typedef struct lg_event {
         } stop;                  /* both 0: disarm */
         struct {
             uint32_t group;             /* the intent's group, waiting in CREATED */
+            lg_ns_t asked;              /* the query's asked, echoed: which query this answers */
             bool ok;                    /* false: the broker gave none (message says why) */
             lg_paise_t initial, final;  /* Σ of the legs alone; with the spread benefit */
             char message[LG_STATUS_MSG_MAX];
@@ -208,6 +209,7 @@ typedef struct lg_cmd {
     lg_qty_t qty;
     lg_paise_t price, trigger;
     uint32_t group;      /* QUERY_BASKET: the group waiting for the answer */
+    lg_ns_t asked;       /* QUERY_BASKET: the asking step's time, echoed by the answer */
     uint32_t n_basket;
     lg_basket_leg_t basket[LG_MAX_LEGS]; /* QUERY_BASKET: the legs of one unit */
 } lg_cmd_t;

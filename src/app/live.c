@@ -75,6 +75,7 @@ static void feed_back(lg_live_t *l, const lg_cmd_t *cmd, int rc) {
     if (basket) { /* the waiting intent hears it now, not at its timeout */
         ev->kind = LG_EV_BASKET;
         ev->u.basket.group = cmd->group;
+        ev->u.basket.asked = cmd->asked;
         snprintf(ev->u.basket.message, sizeof ev->u.basket.message, "not sent: %s", lg_strerror(rc));
         uv_idle_start(&l->idle, on_idle);
         return;

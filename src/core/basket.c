@@ -15,7 +15,8 @@
  *                               REJECTED (not active), at once;
  *   a restart while it waits    REJECTED (recovered) at RECOVERED: the query died with
  *                               the process, and nothing of the group was sent;
- *   an answer for a group not waiting (late, after its refusal)
+ *   an answer for a group not waiting (late, after its refusal), or for a query the
+ *   group did not ask (its id reused after a crash: the query carries its step's time)
  *                               refused as an event, the group untouched.
  *
  * While it waits the group holds no order, no reservation and no greeks: nothing of it
@@ -34,6 +35,7 @@ int lg_basket_ask(lg_engine_t *e, lg_group_t *g, const lg_intent_t *it) {
     LG_ASSERT(g->state == LG_GS_CREATED && !g->basket_wait && e->tstate == LG_TS_ACTIVE);
     lg_cmd_t *c = lg_eng_cmd(e, LG_CMD_QUERY_BASKET, true);
     c->group = g->id;
+    c->asked = e->now; /* = g->created_ns: the answer names its query */
     c->n_basket = g->n_legs;
     for (uint32_t i = 0; i < g->n_legs; i++) {
         const lg_leg_t *l = &g->legs[i];
@@ -67,6 +69,10 @@ int lg_eng_on_basket(lg_engine_t *e, const lg_event_t *ev) {
         return lg_eng_refuse(e, LG_ESTATE, ev->u.basket.group, NULL,
                              "basket margin for group %u, which is not waiting for one (late?): ignored",
                              ev->u.basket.group);
+    if (ev->u.basket.asked != g->created_ns) /* a query of an earlier group of that id */
+        return lg_eng_refuse(e, LG_ESTATE, g->id, NULL,
+                             "basket margin for group %u answers a query asked at %lld, not its "
+                             "own: ignored", g->id, (long long)ev->u.basket.asked);
     if (!lg_eng_room(e, 2 * LG_MAX_LEGS, 8 * LG_MAX_LEGS))
         return lg_eng_refuse(e, LG_EPOOL_FULL, g->id, NULL, "output buffer too small for a group");
     char why[LG_STATUS_MSG_MAX + 64];

@@ -193,6 +193,7 @@ static void not_sent(lg_port_t *p, const lg_cmd_t *c, int rc, const char *why) {
     if (c->kind == LG_CMD_QUERY_BASKET) { /* the waiting group hears it at once */
         lg_event_t ev = {.kind = LG_EV_BASKET};
         ev.u.basket.group = c->group;
+        ev.u.basket.asked = c->asked;
         snprintf(ev.u.basket.message, sizeof ev.u.basket.message, "not sent: %.80s", why);
         emit(p, &ev);
         return;
@@ -386,6 +387,7 @@ static lg_kite_next_t basket_answer(const lg_port_slot_t *s, const char *ctype, 
     if (a->backoff) return LG_KITE_RETRY;
     ev->kind = LG_EV_BASKET;
     ev->u.basket.group = s->cmd.group;
+    ev->u.basket.asked = s->cmd.asked;
     char err[96] = "";
     if (http == 0)
         snprintf(ev->u.basket.message, sizeof ev->u.basket.message, "no answer: %.80s",

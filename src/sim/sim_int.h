@@ -69,7 +69,8 @@ typedef struct sim_item {
     lg_paise_t avg;     /* SK_UPDATE snapshot */
     char tag[LG_TAG_MAX + 1];
     char msg[LG_STATUS_MSG_MAX];
-    uint32_t group;     /* SK_BASKET */
+    uint32_t group;     /* SK_BASKET, and the query's asked */
+    lg_ns_t asked;
     lg_paise_t initial, final; /* SK_BASKET; both 0: none (msg says why) */
 } sim_item_t;
 

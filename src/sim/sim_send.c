@@ -107,7 +107,7 @@ void lg_sims_margins(lg_sim_t *s, lg_ns_t t) {
 }
 
 void lg_sims_basket(lg_sim_t *s, const lg_cmd_t *c, lg_ns_t t) {
-    sim_item_t it = {.kind = SK_BASKET, .order = LG_SIM_NONE, .group = c->group};
+    sim_item_t it = {.kind = SK_BASKET, .order = LG_SIM_NONE, .group = c->group, .asked = c->asked};
     if (lg_rng_chance(&s->rng, s->cfg.knobs.p_basket_error))
         lg_strlcpy(it.msg, "MarginException: margin calculation unavailable (simulated)", sizeof it.msg);
     else if (lg_sim_basket(s, c->basket, c->n_basket, &it.initial, &it.final) != LG_OK)
@@ -171,6 +171,7 @@ void lg_sims_event(lg_sim_t *s, const sim_item_t *it, lg_event_t *ev) {
     case SK_BASKET:
         ev->kind = LG_EV_BASKET;
         ev->u.basket.group = it->group;
+        ev->u.basket.asked = it->asked;
         ev->u.basket.ok = it->msg[0] == '\0';
         ev->u.basket.initial = it->initial;
         ev->u.basket.final = it->final;

@@ -444,6 +444,7 @@ static void enc_event_body(wr_t *w, const lg_event_t *ev) {
         break;
     case LG_EV_BASKET:
         put_uint(w, ev->u.basket.group, 4);
+        put_int(w, ev->u.basket.asked, 8);
         put_bool(w, ev->u.basket.ok);
         put_int(w, ev->u.basket.initial, 8);
         put_int(w, ev->u.basket.final, 8);
@@ -495,6 +496,7 @@ static void dec_event_body(rd_t *r, lg_event_t *ev, lg_position_row_t *rows, uin
         break;
     case LG_EV_BASKET:
         ev->u.basket.group = (uint32_t)get_uint(r, 4);
+        ev->u.basket.asked = get_int(r, 8);
         ev->u.basket.ok = get_bool(r);
         ev->u.basket.initial = get_int(r, 8);
         ev->u.basket.final = get_int(r, 8);
@@ -598,6 +600,7 @@ int lg_jrnl_encode_cmd(const lg_cmd_t *c, uint8_t *buf, size_t cap, size_t *len)
     if (c->kind == LG_CMD_QUERY_BASKET) {
         if (c->n_basket == 0 || c->n_basket > LG_MAX_LEGS) return LG_EINVAL;
         put_uint(&w, c->group, 4);
+        put_int(&w, c->asked, 8);
         put_uint(&w, c->n_basket, 1);
         for (uint32_t i = 0; i < c->n_basket; i++) {
             put_uint(&w, c->basket[i].token, 4);
@@ -628,6 +631,7 @@ int lg_jrnl_decode_cmd(const uint8_t *buf, size_t len, lg_cmd_t *c) {
     tmp.trigger = get_int(&r, 8);
     if (tmp.kind == LG_CMD_QUERY_BASKET) {
         tmp.group = (uint32_t)get_uint(&r, 4);
+        tmp.asked = get_int(&r, 8);
         tmp.n_basket = (uint32_t)get_uint(&r, 1);
         if (tmp.n_basket == 0 || tmp.n_basket > LG_MAX_LEGS) rd_fail(&r, LG_EPARSE);
         for (uint32_t i = 0; i < tmp.n_basket && r.err == LG_OK; i++) {

@@ -37,6 +37,8 @@ static lg_gstate_t state_of(fx_t *f, uint32_t g) {
     return s;
 }
 
+static lg_ns_t last_asked; /* the last query's asked: answers echo it */
+
 /* The intent stepped in: its group, waiting, and the one query it sent. */
 static uint32_t ask(fx_t *f, lg_cmd_t *query) {
     lg_event_t ev = spread_intent(f, 1.0);
@@ -48,6 +50,7 @@ static uint32_t ask(fx_t *f, lg_cmd_t *query) {
     assert_int_equal(n_kind(&f->out, LG_CMD_QUERY_BASKET), 1);
     for (uint32_t i = 0; i < f->out.n_cmds; i++)
         if (f->out.cmds[i].kind == LG_CMD_QUERY_BASKET) *query = f->out.cmds[i];
+    last_asked = query->asked;
     assert_true(f->out.wake_at <= f->now + 2 * LG_NS_PER_S); /* its deadline */
     return g;
 }
@@ -55,6 +58,7 @@ static uint32_t ask(fx_t *f, lg_cmd_t *query) {
 static int answer(fx_t *f, uint32_t g, bool ok, lg_paise_t initial, lg_paise_t final, const char *msg) {
     lg_event_t ev = {.kind = LG_EV_BASKET};
     ev.u.basket.group = g;
+    ev.u.basket.asked = last_asked;
     ev.u.basket.ok = ok;
     ev.u.basket.initial = initial;
     ev.u.basket.final = final;
@@ -116,6 +120,11 @@ static void test_no_margin_no_size(void **st) {
     assert_int_equal(margins(f, 100000000LL * 100), LG_OK);
     lg_cmd_t q;
     uint32_t g = ask(f, &q);
+    last_asked = q.asked - 1; /* an answer to another query of that group id */
+    assert_int_equal(answer(f, g, true, 1000, 1000, ""), LG_ESTATE);
+    assert_true(alert_mentions(&f->out, "not its own"));
+    assert_int_equal(state_of(f, g), LG_GS_CREATED); /* still waiting for its own */
+    last_asked = q.asked;
     assert_int_equal(answer(f, g, false, 0, 0, "http 400: data.final.total: missing"), LG_EMARGIN);
     assert_int_equal(state_of(f, g), LG_GS_REJECTED);
     assert_true(alert_mentions(&f->out, "data.final.total: missing"));
@@ -168,6 +177,8 @@ static void test_other_steps(void **st) {
     assert_int_equal(step(f, &ev), LG_OK);
     uint32_t c = f->out.new_group;
     assert_int_equal(state_of(f, c), LG_GS_CREATED);
+    for (uint32_t i = 0; i < f->out.n_cmds; i++)
+        if (f->out.cmds[i].kind == LG_CMD_QUERY_BASKET) last_asked = f->out.cmds[i].asked;
     f->now += 1500 * LG_NS_PER_MS;
     market(f, FWD);
     assert_int_equal(margins(f, 100000000LL * 100), LG_OK);

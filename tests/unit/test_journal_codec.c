@@ -212,6 +212,7 @@ static uint32_t sample_events(lg_event_t *evs, uint32_t max) {
     evs[n++].u.stop.group = UINT32_MAX;
     ev_init(&evs[n], LG_EV_BASKET); /* the broker's basket margin */
     evs[n].u.basket.group = 42;
+    evs[n].u.basket.asked = INT64_MAX;
     evs[n].u.basket.ok = true;
     evs[n].u.basket.initial = 9650498;
     evs[n++].u.basket.final = 3478673;
@@ -292,6 +293,7 @@ static uint32_t sample_cmds(lg_cmd_t *cmds, uint32_t max) {
     lg_cmd_t *b = &cmds[n++]; /* a basket margin of one unit: every leg's slot used */
     cmd_init(b, LG_CMD_QUERY_BASKET, true, "", "");
     b->group = UINT32_MAX;
+    b->asked = INT64_MIN;
     b->n_basket = LG_MAX_LEGS;
     for (uint32_t i = 0; i < LG_MAX_LEGS; i++)
         b->basket[i] = (lg_basket_leg_t){.token = 1000u + i, .qty = i % 2 ? INT32_MIN : INT32_MAX};
@@ -389,6 +391,7 @@ static void assert_event_equal(const lg_event_t *a, const lg_event_t *b) {
         break;
     case LG_EV_BASKET:
         assert_int_equal(a->u.basket.group, b->u.basket.group);
+        assert_true(a->u.basket.asked == b->u.basket.asked);
         assert_int_equal(a->u.basket.ok, b->u.basket.ok);
         assert_true(a->u.basket.initial == b->u.basket.initial && a->u.basket.final == b->u.basket.final);
         assert_string_equal(a->u.basket.message, b->u.basket.message);
