@@ -183,7 +183,7 @@ typedef struct lg_stop_found {
  * as triggered now, and a price already past the gap cancels the SL at once. Its later
  * orders are numbered from found->seq + 1. LG_ESTATE if s has an order working;
  * LG_EINVAL, LG_EQTY, LG_EPRICE for a bad config or spec; LG_ESTATUS for a final or
- * unknown state; LG_EOVERFILL, LG_EPRICE for a fill that does not fit the order. */
+ * out-of-range state; LG_EOVERFILL, LG_EPRICE for a fill that does not fit the order. */
 int lg_stop_adopt(lg_stop_t *s, const lg_stop_config_t *cfg, const lg_stop_spec_t *spec,
                   const lg_stop_found_t *found, lg_paise_t ltp, lg_ns_t now,
                   lg_stop_out_t *out);
