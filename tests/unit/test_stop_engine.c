@@ -78,6 +78,23 @@ static uint32_t long_at_100(fx_t *f) {
     return g;
 }
 
+/* The stop's MARKET order mk fills all 65 at 90 and the price goes on to 80: the long
+ * bought at 100 is out, flat, near 90, not 80, and nothing more is sent. */
+static void exits_at_90(fx_t *f, uint32_t g, const char *mk) {
+    char mk_id[32];
+    ack_as(f, mk, mk_id, sizeof mk_id);
+    assert_int_equal(report(f, mk, mk_id, LG_KS_COMPLETE, 65, 65, 9000), LG_OK);
+    tick(f, T_C24200, 8000);
+    assert_int_equal(f->out.n_cmds, 0);
+    lg_group_view_t v;
+    assert_int_equal(lg_engine_group(f->e, g, &v), LG_OK);
+    assert_int_equal(v.state, LG_GS_CLOSED);
+    assert_int_equal(v.legs[0].held, 0);
+    assert_int_equal(v.cash, 65 * (9000 - 10000));
+    assert_int_equal(lg_engine_position(f->e, T_C24200), 0);
+}
+
+
 static void test_gap_story(void **state) {
     (void)state;
     fx_t *f = fx_new();
@@ -115,19 +132,10 @@ static void test_gap_story(void **state) {
     assert_int_equal(m->qty, 65);
     assert_int_equal(m->side, -1);
     assert_true(m->mprot_pct > 0);
-    char mk[LG_TAG_MAX + 1], mk_id[32];
+    char mk[LG_TAG_MAX + 1];
     snprintf(mk, sizeof mk, "%s", m->tag);
     f->n_pending = 0;
-    ack_as(f, mk, mk_id, sizeof mk_id);
-    assert_int_equal(report(f, mk, mk_id, LG_KS_COMPLETE, 65, 65, 9000), LG_OK); /* at 90 */
-    tick(f, T_C24200, 8000); /* the price goes on to 80: we are out */
-    assert_int_equal(f->out.n_cmds, 0);
-    lg_group_view_t v;
-    assert_int_equal(lg_engine_group(f->e, g, &v), LG_OK);
-    assert_int_equal(v.state, LG_GS_CLOSED);
-    assert_int_equal(v.legs[0].held, 0);
-    assert_int_equal(v.cash, 65 * (9000 - 10000)); /* exited near 90, not 80 */
-    assert_int_equal(lg_engine_position(f->e, T_C24200), 0);
+    exits_at_90(f, g, mk);
     fx_free(f);
 }
 
@@ -344,17 +352,9 @@ static void test_orphan_rearmed_gap(void **state) {
     assert_int_equal(lg_tag_decode(m->tag, &t), LG_OK);
     assert_int_equal(t.purpose, LG_PURPOSE_STOP);
     assert_int_equal(t.attempt, 1); /* after the adopted order's number */
-    char mk[LG_TAG_MAX + 1], mk_id[32];
+    char mk[LG_TAG_MAX + 1];
     snprintf(mk, sizeof mk, "%s", m->tag);
-    ack_as(f, mk, mk_id, sizeof mk_id);
-    assert_int_equal(report(f, mk, mk_id, LG_KS_COMPLETE, 65, 65, 9000), LG_OK);
-    tick(f, T_C24200, 8000);
-    assert_int_equal(f->out.n_cmds, 0);
-    lg_group_view_t v;
-    assert_int_equal(lg_engine_group(f->e, g, &v), LG_OK);
-    assert_int_equal(v.state, LG_GS_CLOSED);
-    assert_int_equal(v.cash, 65 * (9000 - 10000));
-    assert_int_equal(lg_engine_position(f->e, T_C24200), 0);
+    exits_at_90(f, g, mk);
     fx_free(f);
 }
 
